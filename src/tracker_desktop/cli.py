@@ -1,0 +1,241 @@
+"""One entry point: the GUI by default, plus headless sub-commands (DESIGN.md section 6).
+
+Exit codes: 0 ok, 1 user error (one clear line), 2 wrong password or damaged file.
+The password comes from ``TRACKER_PASSWORD`` or a prompt, never from the command line.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import os
+import sys
+import tempfile
+from collections.abc import Callable, Sequence
+from datetime import date
+from pathlib import Path
+
+from tracker_desktop import APP_NAME, __version__
+
+EXIT_OK = 0
+EXIT_USER_ERROR = 1
+EXIT_WRONG_PASSWORD = 2
+PASSWORD_ENV = "TRACKER_PASSWORD"
+STAFF_ENV = "TRACKER_STAFF"
+SUBCOMMANDS = ("create", "demo", "import", "export", "metrics", "backup", "check", "self-test")
+
+
+class UserError(Exception):
+    """A problem the user can fix; printed as one line, exit code 1."""
+
+
+def read_password(confirm: bool = False) -> str:
+    password = os.environ.get(PASSWORD_ENV)
+    if password:
+        return password
+    if not sys.stdin.isatty():
+        raise UserError(f"No password: set {PASSWORD_ENV} or run in a terminal to be asked.")
+    password = getpass.getpass("Tracker password: ")
+    if confirm and getpass.getpass("Repeat the password: ") != password:
+        raise UserError("The two passwords do not match.")
+    if not password:
+        raise UserError("A password is required.")
+    return password
+
+
+def staff_name() -> str:
+    return os.environ.get(STAFF_ENV) or "command line"
+
+
+def parse_day(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date like 2025-01-31") from None
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="tracker-desktop",
+        description=f"{APP_NAME} {__version__}: offline, encrypted participant tracking.",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    def vault_arg(sub: argparse.ArgumentParser) -> None:
+        sub.add_argument("--vault", required=True, type=Path, help="the .tracker file")
+
+    sub = commands.add_parser("create", help="create a new, empty encrypted tracker")
+    vault_arg(sub)
+    sub.add_argument("--organisation", default="", help="organisation name shown on reports")
+    sub.add_argument("--staff", action="append", default=[], help="a staff member (repeatable)")
+
+    sub = commands.add_parser("demo", help="write a synthetic tracker (trials, benchmarks)")
+    vault_arg(sub)
+    sub.add_argument("--participants", type=int, default=300)
+    sub.add_argument("--seed", type=int, default=42)
+
+    sub = commands.add_parser("import", help="import a spreadsheet (.xlsx or .csv)")
+    sub.add_argument("file", type=Path)
+    vault_arg(sub)
+    sub.add_argument("--profile", type=Path, help="a saved JSON mapping profile")
+    sub.add_argument("--sheet", help="sheet name (xlsx); default: the first with data")
+    sub.add_argument("--dry-run", action="store_true", help="show the preview, write nothing")
+    sub.add_argument("--save-profile", type=Path, help="write the mapping used as a profile")
+
+    sub = commands.add_parser("export", help="export the funder workbook, CSV or PDF report")
+    sub.add_argument("out", type=Path)
+    vault_arg(sub)
+    sub.add_argument("--deidentified", action="store_true")
+    sub.add_argument("--program")
+    sub.add_argument("--from", dest="date_from", type=parse_day)
+    sub.add_argument("--to", dest="date_to", type=parse_day)
+
+    sub = commands.add_parser("metrics", help="print the dashboard metrics")
+    vault_arg(sub)
+    sub.add_argument("--program")
+    sub.add_argument("--from", dest="date_from", type=parse_day)
+    sub.add_argument("--to", dest="date_to", type=parse_day)
+    sub.add_argument("--as-of", dest="as_of", type=parse_day)
+    sub.add_argument("--json", action="store_true", help="machine-readable output")
+
+    sub = commands.add_parser("backup", help="write an encrypted, verified backup")
+    vault_arg(sub)
+    sub.add_argument("--to", dest="directory", type=Path, help="backup folder")
+    sub.add_argument("--keep", type=int, help="how many backups to keep (default: Settings)")
+
+    sub = commands.add_parser("check", help="integrity and data-quality report")
+    vault_arg(sub)
+
+    commands.add_parser("self-test", help="create/unlock/write/read/metrics/export in a temp dir")
+    return parser
+
+
+# --- commands -------------------------------------------------------------------------
+def cmd_create(args: argparse.Namespace) -> int:
+    from tracker_desktop.core.repository import Repository
+    from tracker_desktop.core.vault import Vault
+
+    password = read_password(confirm=True)
+    vault = Vault.create(args.vault, password)
+    with vault:
+        repo = Repository(vault, staff_name())
+        with repo.transaction() as tx:
+            if args.organisation:
+                tx.set_setting("organisation_name", args.organisation)
+            for name in args.staff:
+                tx.insert("staff", {"name": name, "active": True})
+    print(f"Created {args.vault} (encrypted). Keep the password safe: it cannot be recovered.")
+    return EXIT_OK
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from tracker_desktop.core import demo
+    from tracker_desktop.core.repository import Repository
+    from tracker_desktop.core.vault import Vault
+
+    if args.participants < 0:
+        raise UserError("--participants must be 0 or more.")
+    password = read_password()
+    vault = (
+        Vault.open(args.vault, password)
+        if args.vault.exists()
+        else Vault.create(args.vault, password)
+    )
+    with vault:
+        count = demo.generate(Repository(vault, staff_name()), args.participants, args.seed)
+    print(f"Wrote {count} demo participants to {args.vault}")
+    return EXIT_OK
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from tracker_desktop.core import quality
+    from tracker_desktop.core.repository import Repository
+    from tracker_desktop.core.vault import Vault
+
+    with Vault.open(args.vault, read_password()) as vault:
+        report = vault.check()
+        print(f"Integrity: {report.summary()}")
+        findings = quality.data_quality(Repository(vault, staff_name()))
+        for line in findings.lines():
+            print(line)
+    return EXIT_OK if report.ok else EXIT_WRONG_PASSWORD
+
+
+def cmd_backup(args: argparse.Namespace) -> int:
+    from tracker_desktop.core.repository import Repository
+    from tracker_desktop.core.vault import Vault
+
+    with Vault.open(args.vault, read_password()) as vault:
+        repo = Repository(vault, staff_name())
+        folder = args.directory or (repo.setting("backup_dir") or None)
+        keep = args.keep if args.keep is not None else int(repo.setting("backup_keep", 10))
+        if keep < 1:
+            raise UserError("--keep must be at least 1.")
+        path = vault.backup(folder, keep=keep)
+        print(f"Backup written and verified: {path}")
+    return EXIT_OK
+
+
+def cmd_self_test(_args: argparse.Namespace) -> int:
+    from tracker_desktop.core import selftest
+
+    with tempfile.TemporaryDirectory(prefix="tracker-selftest-") as folder:
+        for line in selftest.run(Path(folder)):
+            print(line)
+    print("self-test passed")
+    return EXIT_OK
+
+
+def cmd_not_yet(args: argparse.Namespace) -> int:
+    raise UserError(f"'{args.command}' is not yet available in this version.")
+
+
+COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
+    "create": cmd_create,
+    "demo": cmd_demo,
+    "check": cmd_check,
+    "backup": cmd_backup,
+    "self-test": cmd_self_test,
+    "import": cmd_not_yet,
+    "export": cmd_not_yet,
+    "metrics": cmd_not_yet,
+}
+
+
+def run_command(args: argparse.Namespace) -> int:
+    from tracker_desktop.core.vault import (
+        NewerSchemaError,
+        NotATrackerError,
+        VaultError,
+        WrongPasswordOrDamagedError,
+    )
+
+    try:
+        return COMMANDS[args.command](args)
+    except WrongPasswordOrDamagedError as exc:
+        print(f"error: {exc}. Nothing was changed.", file=sys.stderr)
+        return EXIT_WRONG_PASSWORD
+    except (NotATrackerError, NewerSchemaError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_WRONG_PASSWORD
+    except (UserError, VaultError, FileNotFoundError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USER_ERROR
+    except KeyboardInterrupt:
+        print("cancelled", file=sys.stderr)
+        return EXIT_USER_ERROR
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if (argv and argv[0] in SUBCOMMANDS) or any(a in ("-h", "--help", "--version") for a in argv):
+        args = build_parser().parse_args(argv)
+        return run_command(args)
+    gui = argparse.ArgumentParser(prog="tracker-desktop", add_help=False)
+    gui.add_argument("path", nargs="?", type=Path)
+    gui.add_argument("--demo", action="store_true")
+    gui_args, _qt_args = gui.parse_known_args(argv)
+    from tracker_desktop.ui.app import run_gui
+
+    return run_gui(gui_args.path, demo=gui_args.demo)

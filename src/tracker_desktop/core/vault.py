@@ -1,0 +1,413 @@
+"""The encrypted tracker file: create, unlock, change password, back up, restore, check.
+
+Every connection is keyed before anything else runs.  We derive SQLCipher's own key
+(PBKDF2-HMAC-SHA512, 256,000 iterations, the file's 16-byte salt) once at unlock and key
+every later connection with that raw key.  That keeps the passphrase out of SQL text
+entirely (no quoting problems with ``O'Brien"; --``), makes extra connections cheap, and
+stays byte-compatible with opening the file by passphrase in any SQLCipher 4 tool.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import secrets
+import shutil
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import sqlcipher3
+from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy.pool import QueuePool
+
+from tracker_desktop.core import schema
+
+KDF_ITERATIONS = 256_000  # SQLCipher 4 default; pinned by cipher_compatibility = 4
+KEY_BYTES = 32
+SALT_BYTES = 16
+PAGE_SIZE = 4096
+BACKUP_KEEP_DEFAULT = 10
+TRACKER_SUFFIX = ".tracker"
+_PLAIN_SQLITE_MAGIC = b"SQLite format 3\x00"
+_OTHER_FILE_MAGICS = (b"PK\x03\x04", b"%PDF", b"\xd0\xcf\x11\xe0", b"\xef\xbb\xbf", b"{", b"<")
+
+
+class VaultError(Exception):
+    """Base for every problem opening or handling a tracker file."""
+
+
+class WrongPasswordOrDamagedError(VaultError):
+    def __init__(self, path: Path) -> None:
+        super().__init__(f"Wrong password, or the file is damaged: {path.name}")
+        self.path = path
+
+
+class NotATrackerError(VaultError):
+    pass
+
+
+class NewerSchemaError(VaultError):
+    pass
+
+
+class VaultExistsError(VaultError):
+    pass
+
+
+@dataclass(frozen=True)
+class IntegrityReport:
+    integrity: list[str]
+    cipher: list[str]
+
+    @property
+    def ok(self) -> bool:
+        return self.integrity == ["ok"] and not self.cipher
+
+    def summary(self) -> str:
+        if self.ok:
+            return "integrity_check ok; cipher_integrity_check ok"
+        problems = [p for p in self.integrity if p != "ok"] + self.cipher
+        return "; ".join(problems[:10])
+
+
+@dataclass(frozen=True)
+class BackupInfo:
+    path: Path
+    created: datetime
+    size_bytes: int
+
+
+def derive_key(password: str, salt: bytes) -> bytes:
+    """The key SQLCipher 4 itself derives from ``password`` for a file with ``salt``."""
+    return hashlib.pbkdf2_hmac("sha512", password.encode("utf-8"), salt, KDF_ITERATIONS, KEY_BYTES)
+
+
+def _raw_key_literal(key: bytes, salt: bytes | None = None) -> str:
+    # Only hex digits ever reach the SQL text: no quoting problem is possible.
+    blob = key.hex() + (salt.hex() if salt else "")
+    return f"\"x'{blob}'\""
+
+
+def _classify_unreadable(path: Path) -> VaultError:
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(16)
+        size = path.stat().st_size
+    except OSError as exc:
+        return VaultError(f"Cannot read {path}: {exc.strerror}")
+    if size == 0:
+        return NotATrackerError(f"{path.name} is empty: it is not a Participant Tracker file.")
+    if head.startswith(_PLAIN_SQLITE_MAGIC):
+        return NotATrackerError(
+            f"{path.name} is an unencrypted SQLite database, not a Participant Tracker file."
+        )
+    if head.startswith(_OTHER_FILE_MAGICS) or size % 1024 != 0:
+        return NotATrackerError(
+            f"{path.name} is not a Participant Tracker file (maybe a spreadsheet or document?)."
+        )
+    return WrongPasswordOrDamagedError(path)
+
+
+def _connect_raw(path: Path, key: bytes, *, readonly: bool = False) -> sqlcipher3.Connection:
+    uri = f"file:{path}?mode={'ro' if readonly else 'rwc'}"
+    conn = sqlcipher3.connect(uri, uri=True, timeout=30, check_same_thread=False)
+    conn.isolation_level = None  # SQLAlchemy emits BEGIN itself (see _on_begin)
+    conn.execute(f"PRAGMA key = {_raw_key_literal(key)}")  # always the first statement
+    conn.execute("PRAGMA cipher_log_level = NONE")
+    conn.execute("PRAGMA cipher_compatibility = 4")
+    conn.execute("SELECT count(*) FROM sqlite_master").fetchone()  # fails on a wrong key
+    conn.execute("PRAGMA foreign_keys = ON")
+    conn.execute("PRAGMA temp_store = MEMORY")
+    conn.execute("PRAGMA journal_mode = DELETE")
+    conn.execute("PRAGMA synchronous = FULL")
+    conn.execute("PRAGMA busy_timeout = 30000")
+    return conn
+
+
+def _read_salt(path: Path) -> bytes:
+    with path.open("rb") as handle:
+        salt = handle.read(SALT_BYTES)
+    if len(salt) < SALT_BYTES:
+        raise _classify_unreadable(path)
+    return salt
+
+
+def _fsync_dir(directory: Path) -> None:
+    with contextlib.suppress(OSError):  # not every platform can fsync a directory
+        fd = os.open(directory, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+def check_connection(conn: Any) -> IntegrityReport:
+    integrity = [str(row[0]) for row in conn.execute("PRAGMA integrity_check").fetchall()]
+    cipher = [str(row[0]) for row in conn.execute("PRAGMA cipher_integrity_check").fetchall()]
+    return IntegrityReport(integrity=integrity, cipher=cipher)
+
+
+class Vault:
+    """An unlocked tracker file.  Create with :meth:`create` or :meth:`open`."""
+
+    def __init__(self, path: Path, key: bytes, salt: bytes) -> None:
+        self.path = path
+        self._key = key
+        self._salt = salt
+        self.engine: Engine = self._make_engine()
+
+    # -- opening ---------------------------------------------------------------------
+    @classmethod
+    def create(cls, path: str | os.PathLike[str], password: str) -> Vault:
+        target = Path(path)
+        if target.exists() and target.stat().st_size > 0:
+            raise VaultExistsError(f"{target.name} already exists; choose another name.")
+        if not password:
+            raise VaultError("A password is required.")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        salt = secrets.token_bytes(SALT_BYTES)
+        key = derive_key(password, salt)
+        conn = sqlcipher3.connect(str(target), timeout=30)
+        try:
+            conn.isolation_level = None
+            # Key + explicit salt: the file gets this salt, so the passphrase opens it too.
+            conn.execute(f"PRAGMA key = {_raw_key_literal(key, salt)}")
+            conn.execute("PRAGMA cipher_log_level = NONE")
+            conn.execute("PRAGMA cipher_compatibility = 4")
+            conn.execute("PRAGMA foreign_keys = ON")
+            conn.execute("PRAGMA synchronous = FULL")
+            conn.execute("BEGIN IMMEDIATE")
+            schema.create_current(conn)
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.close()
+            with contextlib.suppress(OSError):
+                target.unlink()
+            raise
+        conn.close()
+        return cls(target, key, salt)
+
+    @classmethod
+    def open(cls, path: str | os.PathLike[str], password: str, *, migrate: bool = True) -> Vault:
+        target = Path(path)
+        if not target.exists():
+            raise VaultError(f"No tracker file at {target}")
+        salt = _read_salt(target)
+        key = derive_key(password, salt)
+        try:
+            conn = _connect_raw(target, key, readonly=True)
+        except sqlcipher3.DatabaseError:
+            raise _classify_unreadable(target) from None
+        try:
+            version = schema.read_version(conn)
+            if not schema.is_tracker(conn):
+                raise NotATrackerError(
+                    f"{target.name} is an encrypted database, but not a Participant Tracker file."
+                )
+        except sqlcipher3.DatabaseError:
+            raise WrongPasswordOrDamagedError(target) from None
+        finally:
+            conn.close()
+        if version > schema.SCHEMA_VERSION:
+            raise NewerSchemaError(
+                f"{target.name} was saved by a newer Participant Tracker (file version "
+                f"{version}, this app knows up to {schema.SCHEMA_VERSION}). Update the app."
+            )
+        if version < schema.SCHEMA_VERSION:
+            if not migrate:
+                raise VaultError(f"{target.name} needs an upgrade from version {version}.")
+            cls._migrate(target, key, version)
+        return cls(target, key, salt)
+
+    @staticmethod
+    def _migrate(path: Path, key: bytes, version: int) -> Path:
+        """Copy the file aside, then upgrade it one step (one transaction) at a time."""
+        stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+        copy = path.with_name(f"{path.stem}.before-v{schema.SCHEMA_VERSION}-{stamp}{path.suffix}")
+        shutil.copy2(path, copy)
+        conn = _connect_raw(path, key)
+        try:
+            schema.migrate(conn, version)
+        finally:
+            conn.close()
+        return copy
+
+    def _make_engine(self) -> Engine:
+        engine = create_engine(
+            "sqlite+pysqlite://",
+            module=sqlcipher3,
+            creator=lambda: _connect_raw(self.path, self._key),
+            poolclass=QueuePool,
+            pool_size=2,
+            max_overflow=4,
+        )
+
+        @event.listens_for(engine, "begin")
+        def _on_begin(conn: Connection) -> None:
+            conn.exec_driver_sql(conn.get_execution_options().get("tracker_begin", "BEGIN"))
+
+        return engine
+
+    # -- transactions ----------------------------------------------------------------
+    @contextlib.contextmanager
+    def read(self) -> Iterator[Connection]:
+        with self.engine.connect() as conn, conn.begin():
+            yield conn
+
+    @contextlib.contextmanager
+    def write(self) -> Iterator[Connection]:
+        """One write transaction.  Committed (and fsynced) when the block exits."""
+        with self.engine.connect() as conn:
+            conn = conn.execution_options(tracker_begin="BEGIN IMMEDIATE")
+            with conn.begin():
+                yield conn
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def __enter__(self) -> Vault:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- password --------------------------------------------------------------------
+    def verify_password(self, password: str) -> bool:
+        return secrets.compare_digest(derive_key(password, self._salt), self._key)
+
+    def change_password(self, old_password: str, new_password: str) -> None:
+        """Re-encrypt every page with a new key.  PRAGMA rekey runs in one journaled
+        transaction, so a crash leaves the file under the old key or the new, never neither."""
+        if not self.verify_password(old_password):
+            raise WrongPasswordOrDamagedError(self.path)
+        if not new_password:
+            raise VaultError("The new password cannot be empty.")
+        new_key = derive_key(new_password, self._salt)
+        self.engine.dispose()
+        conn = _connect_raw(self.path, self._key)
+        try:
+            conn.execute(f"PRAGMA rekey = {_raw_key_literal(new_key)}")
+        finally:
+            conn.close()
+        self._key = new_key
+        self.engine = self._make_engine()
+
+    # -- checks ----------------------------------------------------------------------
+    def check(self) -> IntegrityReport:
+        with self.engine.connect() as conn:
+            raw = conn.connection.dbapi_connection
+            return check_connection(raw)
+
+    # -- backups ---------------------------------------------------------------------
+    def default_backup_dir(self) -> Path:
+        return self.path.parent / f"{self.path.stem} backups"
+
+    def backup(
+        self, directory: str | os.PathLike[str] | None = None, keep: int = BACKUP_KEEP_DEFAULT
+    ) -> Path:
+        """Write an encrypted, verified copy; keep only the newest ``keep`` backups."""
+        folder = Path(directory) if directory else self.default_backup_dir()
+        folder.mkdir(parents=True, exist_ok=True)
+        stamp = datetime.now().strftime("%Y%m%d-%H%M%S-%f")
+        final = folder / f"{self.path.stem}-{stamp}{TRACKER_SUFFIX}"
+        fd, tmp_name = tempfile.mkstemp(prefix=".partial-", suffix=TRACKER_SUFFIX, dir=folder)
+        os.close(fd)
+        os.unlink(tmp_name)  # SQLCipher must create the file itself
+        tmp = Path(tmp_name)
+        try:
+            with self.engine.connect() as conn:
+                raw = conn.connection.dbapi_connection
+                assert raw is not None
+                version = schema.read_version(raw)
+                raw.execute(
+                    f"ATTACH DATABASE ? AS backup KEY {_raw_key_literal(self._key, self._salt)}",
+                    (str(tmp),),
+                )
+                try:
+                    raw.execute("SELECT sqlcipher_export('backup')")
+                    raw.execute(f"PRAGMA backup.user_version = {int(version)}")
+                finally:
+                    raw.execute("DETACH DATABASE backup")
+            with tmp.open("rb+") as handle:
+                os.fsync(handle.fileno())
+            report = self._check_file(tmp)
+            if not report.ok:
+                raise VaultError(f"The backup failed its integrity check: {report.summary()}")
+            os.replace(tmp, final)
+            _fsync_dir(folder)
+        finally:
+            with contextlib.suppress(OSError):
+                tmp.unlink()
+        rotate_backups(folder, self.path.stem, keep)
+        return final
+
+    def _check_file(self, path: Path) -> IntegrityReport:
+        conn = _connect_raw(path, self._key, readonly=True)
+        try:
+            return check_connection(conn)
+        finally:
+            conn.close()
+
+    def list_backups(self, directory: str | os.PathLike[str] | None = None) -> list[BackupInfo]:
+        folder = Path(directory) if directory else self.default_backup_dir()
+        return list_backups(folder, self.path.stem)
+
+    def backup_participant_count(self, backup: Path) -> int:
+        conn = _connect_raw(backup, self._key, readonly=True)
+        try:
+            row = conn.execute("SELECT count(*) FROM participants").fetchone()
+            return int(row[0])
+        finally:
+            conn.close()
+
+
+def list_backups(folder: Path, stem: str) -> list[BackupInfo]:
+    """Backups of the tracker called ``stem`` in ``folder``, newest first."""
+    if not folder.is_dir():
+        return []
+    found = []
+    for path in folder.glob(f"{stem}-*{TRACKER_SUFFIX}"):
+        stat = path.stat()
+        found.append(BackupInfo(path, datetime.fromtimestamp(stat.st_mtime), stat.st_size))
+    found.sort(key=lambda info: info.path.name, reverse=True)
+    return found
+
+
+def rotate_backups(folder: Path, stem: str, keep: int) -> list[Path]:
+    removed = []
+    for info in list_backups(folder, stem)[max(keep, 1) :]:
+        info.path.unlink()
+        removed.append(info.path)
+    return removed
+
+
+def restore_backup(backup: Path, target: Path, password: str) -> Vault:
+    """Replace ``target`` with ``backup`` (after checking the backup opens with ``password``).
+
+    The current file is kept beside it as ``<name>.before-restore-<time>.tracker``.
+    """
+    probe = Vault.open(backup, password, migrate=False)
+    try:
+        report = probe.check()
+    finally:
+        probe.close()
+    if not report.ok:
+        raise VaultError(f"That backup is damaged: {report.summary()}")
+    if target.exists():
+        stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+        shutil.copy2(
+            target, target.with_name(f"{target.stem}.before-restore-{stamp}{TRACKER_SUFFIX}")
+        )
+    fd, tmp_name = tempfile.mkstemp(prefix=".restoring-", dir=target.parent)
+    os.close(fd)
+    shutil.copyfile(backup, tmp_name)
+    with open(tmp_name, "rb+") as handle:
+        os.fsync(handle.fileno())
+    os.replace(tmp_name, target)
+    _fsync_dir(target.parent)
+    return Vault.open(target, password)

@@ -1,0 +1,90 @@
+"""Start the GUI: the unlock window first (fast), then the main window."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from PySide6.QtCore import QSettings, QStandardPaths
+from PySide6.QtGui import QIcon
+from PySide6.QtWidgets import QApplication, QDialog
+
+from tracker_desktop import APP_NAME, __version__
+from tracker_desktop.ui.resources import resource_path
+
+DEMO_PASSWORD = "demo-tracker"
+DEMO_PARTICIPANTS = 300
+ORGANISATION = "ParticipantTracker"
+
+
+def app_data_dir() -> Path:
+    folder = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.AppDataLocation)
+    path = Path(folder or Path.home() / ".participant-tracker")
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def settings() -> QSettings:
+    # Paths only: never a name, a password or anything from inside a tracker.
+    return QSettings(ORGANISATION, "tracker-desktop")
+
+
+def remember_file(path: Path) -> None:
+    store = settings()
+    recent = [p for p in (store.value("recent_files") or []) if p != str(path)]
+    store.setValue("recent_files", [str(path), *recent][:8])
+
+
+def last_file() -> Path | None:
+    for name in settings().value("recent_files") or []:
+        if Path(name).exists():
+            return Path(name)
+    return None
+
+
+def ensure_demo_tracker() -> Path:
+    """The demo tracker in the app data folder, created (synthetic data) if missing."""
+    from tracker_desktop.core import demo
+    from tracker_desktop.core.repository import Repository
+    from tracker_desktop.core.vault import Vault
+
+    path = app_data_dir() / "demo.tracker"
+    if not path.exists():
+        with Vault.create(path, DEMO_PASSWORD) as vault:
+            repo = Repository(vault, "Program Director")
+            repo.set_setting("organisation_name", "Demo Community Kitchen")
+            demo.generate(repo, DEMO_PARTICIPANTS)
+    return path
+
+
+def make_application(argv: list[str] | None = None) -> QApplication:
+    app = QApplication.instance() or QApplication(argv if argv is not None else sys.argv)
+    assert isinstance(app, QApplication)
+    app.setApplicationName(APP_NAME)
+    app.setOrganizationName(ORGANISATION)
+    app.setApplicationVersion(__version__)
+    app.setWindowIcon(QIcon(str(resource_path("icon.svg"))))
+    app.setStyleSheet(resource_path("style.qss").read_text(encoding="utf-8"))
+    return app
+
+
+def run_gui(path: Path | None = None, *, demo: bool = False) -> int:
+    app = make_application()
+    from tracker_desktop.ui.controller import AppController
+    from tracker_desktop.ui.unlock_dialog import UnlockDialog
+
+    hint = None
+    if demo:
+        path = ensure_demo_tracker()
+        hint = f"Demo tracker: the password is  {DEMO_PASSWORD}"
+    elif path is None:
+        path = last_file()
+    dialog = UnlockDialog(path, password_hint=hint)
+    if demo:
+        dialog.password.setText(DEMO_PASSWORD)
+    if dialog.exec() != QDialog.DialogCode.Accepted or dialog.vault is None:
+        return 0
+    remember_file(dialog.vault.path)
+    controller = AppController(dialog.vault, dialog.staff or "staff")
+    controller.window.show()
+    return int(app.exec())

@@ -1,0 +1,29 @@
+"""The main window's screens, in navigation order.
+
+Each entry names its page class as "module:Class" so the module (and what it imports,
+e.g. pyqtgraph for the dashboard) loads only when the screen is first opened.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Screen:
+    key: str
+    label: str
+    page: str | None  # "module:Class", or None while the screen is not built yet
+    shortcut: str
+
+
+SCREENS: tuple[Screen, ...] = (
+    Screen("participants", "Participants", None, "Ctrl+1"),
+    Screen("dashboard", "Dashboard", None, "Ctrl+2"),
+    Screen("followups", "Follow-ups", None, "Ctrl+3"),
+    Screen("quality", "Data quality", None, "Ctrl+4"),
+    Screen("import", "Import", None, "Ctrl+5"),
+    Screen("export", "Export", None, "Ctrl+6"),
+    Screen("audit", "Audit log", None, "Ctrl+7"),
+    Screen("settings", "Settings", None, "Ctrl+8"),
+)
