@@ -1,0 +1,11 @@
+"""Tabs of the Settings screen, contributed by the modules that own each setting.
+
+Each entry is (tab label, "module:Class"); the class is a QWidget constructed as
+``Class(session, parent)`` with a ``refresh()`` method.
+"""
+
+from __future__ import annotations
+
+SETTINGS_TABS: list[tuple[str, str]] = [
+    # ("Option lists", "tracker_desktop.ui.settings_options:OptionListsTab"),
+]
