@@ -34,6 +34,17 @@ class Page(QWidget):
         """Ask about unsaved changes before leaving; True means it is fine to go on."""
         return True
 
+    def draft_state(self) -> object | None:
+        """An edit in progress, as JSON-able data, taken just before the tracker locks.
+
+        It is stored encrypted inside the tracker and handed back to :meth:`restore_draft`
+        after the next unlock (if the user accepts).  ``None`` means nothing to keep.
+        """
+        return None
+
+    def restore_draft(self, state: object) -> None:
+        """Put back an edit in progress returned earlier by :meth:`draft_state`."""
+
 
 class PlaceholderPage(Page):
     """Stands in for a screen that a later version brings."""
