@@ -207,6 +207,7 @@ legal_barriers = Table(
 custom_values = Table(
     "custom_values",
     metadata,
+    _pk(),
     _participant_fk(),
     Column("field_id", Integer, ForeignKey("custom_fields.id", ondelete="CASCADE"), nullable=False),
     Column("value", Text),

@@ -147,9 +147,18 @@ def _fsync_dir(directory: Path) -> None:
 
 
 def check_connection(conn: Any) -> IntegrityReport:
-    integrity = [str(row[0]) for row in conn.execute("PRAGMA integrity_check").fetchall()]
-    cipher = [str(row[0]) for row in conn.execute("PRAGMA cipher_integrity_check").fetchall()]
-    return IntegrityReport(integrity=integrity, cipher=cipher)
+    """Both checks; a check that cannot even run reports its error instead of raising."""
+
+    def pragma_rows(statement: str) -> list[str]:
+        try:
+            return [str(row[0]) for row in conn.execute(statement).fetchall()]
+        except sqlcipher3.DatabaseError as exc:
+            return [f"{statement.split()[1]} failed: {exc}"]
+
+    return IntegrityReport(
+        integrity=pragma_rows("PRAGMA integrity_check"),
+        cipher=pragma_rows("PRAGMA cipher_integrity_check"),
+    )
 
 
 class Vault:
@@ -287,7 +296,13 @@ class Vault:
             raise WrongPasswordOrDamagedError(self.path)
         if not new_password:
             raise VaultError("The new password cannot be empty.")
-        new_key = derive_key(new_password, self._salt)
+        self.rekey(derive_key(new_password, self._salt))
+
+    def rekey(self, new_key: bytes) -> None:
+        """Re-encrypt the file under ``new_key`` (a key from :func:`derive_key` with this
+        file's salt).  One journaled transaction: old key or new key, never neither."""
+        if len(new_key) != KEY_BYTES:
+            raise VaultError("A raw key must be 32 bytes.")
         self.engine.dispose()
         conn = _connect_raw(self.path, self._key)
         try:
@@ -296,6 +311,10 @@ class Vault:
             conn.close()
         self._key = new_key
         self.engine = self._make_engine()
+
+    @property
+    def salt(self) -> bytes:
+        return self._salt
 
     # -- checks ----------------------------------------------------------------------
     def check(self) -> IntegrityReport:
@@ -364,6 +383,35 @@ class Vault:
             return int(row[0])
         finally:
             conn.close()
+
+    def backup_opens(self, backup: Path) -> bool:
+        """Whether ``backup`` opens with this file's current password."""
+        try:
+            self.backup_participant_count(backup)
+        except sqlcipher3.DatabaseError:
+            return False
+        return True
+
+    def last_change_id(self) -> int:
+        """The newest audit row id: every saved change writes one, so it marks the state."""
+        with self.read() as conn:
+            raw = conn.exec_driver_sql("SELECT coalesce(max(id), 0) FROM audit_log").scalar()
+        return int(raw or 0)
+
+    def backup_is_current(self, backup: Path) -> bool:
+        """True when ``backup`` (made with the current password) already holds every change,
+        so an automatic backup now would only push an older, different one out of rotation."""
+        try:
+            conn = _connect_raw(backup, self._key, readonly=True)
+        except sqlcipher3.DatabaseError:
+            return False
+        try:
+            row = conn.execute("SELECT coalesce(max(id), 0) FROM audit_log").fetchone()
+        except sqlcipher3.DatabaseError:
+            return False
+        finally:
+            conn.close()
+        return int(row[0]) == self.last_change_id()
 
 
 def list_backups(folder: Path, stem: str) -> list[BackupInfo]:
