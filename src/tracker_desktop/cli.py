@@ -180,9 +180,17 @@ def cmd_backup(args: argparse.Namespace) -> int:
 def cmd_self_test(_args: argparse.Namespace) -> int:
     from tracker_desktop.core import selftest
 
-    with tempfile.TemporaryDirectory(prefix="tracker-selftest-") as folder:
-        for line in selftest.run(Path(folder)):
-            print(line)
+    try:
+        with tempfile.TemporaryDirectory(prefix="tracker-selftest-") as folder:
+            for line in selftest.run(Path(folder)):
+                print(line, flush=True)
+        from tracker_desktop.ui import selfcheck  # Qt, resources, lazily loaded screens
+
+        for line in selfcheck.run():
+            print(line, flush=True)
+    except Exception as exc:
+        print(f"self-test FAILED: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return EXIT_USER_ERROR
     print("self-test passed")
     return EXIT_OK
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -80,6 +81,11 @@ def run_gui(path: Path | None = None, *, demo: bool = False) -> int:
     elif path is None:
         path = last_file()
     dialog = UnlockDialog(path, password_hint=hint)
+    probe = os.environ.get("TRACKER_STARTUP_PROBE")  # bench/bench_startup.py, lazy-import test
+    if probe:
+        from tracker_desktop.ui import startup_probe
+
+        startup_probe.install(dialog, probe)
     if demo:
         dialog.password.setText(DEMO_PASSWORD)
     if dialog.exec() != QDialog.DialogCode.Accepted or dialog.vault is None:
