@@ -12,9 +12,9 @@ import pytest
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("QT_LOGGING_RULES", "qt.qpa.*=false")
 
-from tracker_desktop.core import demo  # noqa: E402
-from tracker_desktop.core.repository import Repository  # noqa: E402
-from tracker_desktop.core.vault import Vault  # noqa: E402
+from tracker_desktop.core import demo
+from tracker_desktop.core.repository import Repository
+from tracker_desktop.core.vault import Vault
 
 PASSWORD = "correct horse battery staple"
 SAMPLE_TRACKER = Path(__file__).resolve().parents[2] / "shared" / "data" / "sample_tracker.xlsx"

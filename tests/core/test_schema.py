@@ -27,7 +27,7 @@ DATA_MODEL_TABLES = {
 def test_new_file_has_every_table_and_the_current_version(vault: Vault) -> None:
     with vault.engine.connect() as conn:
         tables = set(inspect(conn).get_table_names())
-        assert DATA_MODEL_TABLES <= tables
+        assert tables >= DATA_MODEL_TABLES
         raw = conn.connection.dbapi_connection
         assert schema.read_version(raw) == schema.SCHEMA_VERSION
 
@@ -48,7 +48,9 @@ def test_defaults_come_from_the_seed_deck(repo: Repository) -> None:
     assert level3["season"] == "Professional Growth"
     assert stages["Graduated"]["is_final"] and stages["Shift Lead"]["is_final"]
     assert repo.setting("followup_days") == [30, 90, 180, 365]
-    targets = {r["metric_key"]: r["target"] for r in repo.rows("metric_targets", order_by="metric_key")}
+    targets = {
+        r["metric_key"]: r["target"] for r in repo.rows("metric_targets", order_by="metric_key")
+    }
     assert targets["retention_90"] == 0.75
 
 

@@ -136,7 +136,8 @@ def test_no_plaintext_in_file_journal_or_backup(vault_path: Path, vault: Vault) 
         add_participant(repo, first=f"{CANARY}-{index}", last="Núñez 王芳")
     backup = vault.backup()
     vault.close()
-    files = [vault_path, backup, *vault_path.parent.glob("*-journal"), *vault_path.parent.glob("*-wal")]
+    side_files = [*vault_path.parent.glob("*-journal"), *vault_path.parent.glob("*-wal")]
+    files = [vault_path, backup, *side_files]
     for path in files:
         raw = path.read_bytes()
         assert CANARY.encode() not in raw, path
