@@ -207,7 +207,18 @@ class Vault:
         if not target.exists():
             raise VaultError(f"No tracker file at {target}")
         salt = _read_salt(target)
-        key = derive_key(password, salt)
+        return cls.open_with_key(target, derive_key(password, salt), migrate=migrate)
+
+    @classmethod
+    def open_with_key(
+        cls, path: str | os.PathLike[str], key: bytes, *, migrate: bool = True
+    ) -> Vault:
+        """Like :meth:`open` with the raw key (from :func:`derive_key`) instead of the
+        passphrase: used to open a backup made with the current password."""
+        target = Path(path)
+        if not target.exists():
+            raise VaultError(f"No tracker file at {target}")
+        salt = _read_salt(target)
         try:
             conn = _connect_raw(target, key, readonly=True)
         except sqlcipher3.DatabaseError:
@@ -384,6 +395,21 @@ class Vault:
         finally:
             conn.close()
 
+    def restore(self, backup: Path, password: str | None = None) -> Vault:
+        """Close this file and replace it with ``backup``; returns the reopened tracker.
+
+        Without ``password`` the backup must open with the current password.  Nothing is
+        replaced when the backup does not open or fails its integrity checks.
+        """
+        key = None if password is not None else self._key
+        if password is None:
+            probe = Vault.open_with_key(backup, self._key, migrate=False)
+        else:
+            probe = Vault.open(backup, password, migrate=False)
+        probe.close()
+        self.close()
+        return restore_backup(backup, self.path, password, key=key)
+
     def backup_opens(self, backup: Path) -> bool:
         """Whether ``backup`` opens with this file's current password."""
         try:
@@ -434,12 +460,19 @@ def rotate_backups(folder: Path, stem: str, keep: int) -> list[Path]:
     return removed
 
 
-def restore_backup(backup: Path, target: Path, password: str) -> Vault:
-    """Replace ``target`` with ``backup`` (after checking the backup opens with ``password``).
+def restore_backup(
+    backup: Path, target: Path, password: str | None = None, *, key: bytes | None = None
+) -> Vault:
+    """Replace ``target`` with ``backup`` (after checking the backup opens with ``password``,
+    or the raw ``key``, and passes both integrity checks).
 
     The current file is kept beside it as ``<name>.before-restore-<time>.tracker``.
     """
-    probe = Vault.open(backup, password, migrate=False)
+    if key is None:
+        if password is None:
+            raise VaultError("A password is needed to open the backup.")
+        key = derive_key(password, _read_salt(backup))
+    probe = Vault.open_with_key(backup, key, migrate=False)
     try:
         report = probe.check()
     finally:
@@ -458,4 +491,4 @@ def restore_backup(backup: Path, target: Path, password: str) -> Vault:
         os.fsync(handle.fileno())
     os.replace(tmp_name, target)
     _fsync_dir(target.parent)
-    return Vault.open(target, password)
+    return Vault.open_with_key(target, key)

@@ -58,6 +58,22 @@ def ensure_demo_tracker() -> Path:
     return path
 
 
+def disable_core_dumps() -> bool:
+    """No core file: a crash must not write the unlocked key or records to disk.
+
+    Returns True when the limit was set (POSIX); Windows writes no core files by default.
+    """
+    try:
+        import resource
+    except ImportError:
+        return False
+    try:
+        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    except (ValueError, OSError):
+        return False
+    return True
+
+
 def make_application(argv: list[str] | None = None) -> QApplication:
     app = QApplication.instance() or QApplication(argv if argv is not None else sys.argv)
     assert isinstance(app, QApplication)
@@ -70,6 +86,7 @@ def make_application(argv: list[str] | None = None) -> QApplication:
 
 
 def run_gui(path: Path | None = None, *, demo: bool = False) -> int:
+    disable_core_dumps()
     app = make_application()
     from tracker_desktop.ui.controller import AppController
     from tracker_desktop.ui.unlock_dialog import UnlockDialog

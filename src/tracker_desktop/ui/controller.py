@@ -1,37 +1,293 @@
-"""Ties the session, the main window and locking/unlocking together."""
+"""Ties the session, the main window and locking/unlocking together.
+
+Locking (Ctrl+L, the Lock button, or idle time): every screen hands over its edit in
+progress, which is stored encrypted inside the tracker; then the connection is closed,
+every screen clears what it shows and the unlock dialog appears.  After unlocking, the
+same staff member is offered their edit back.
+
+Backups: automatically on close and at most daily while open (only when something
+changed since the newest backup), in the background so the window never freezes.
+"""
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QDialog
+import time
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+from typing import Any
 
+from PySide6.QtCore import QObject, Qt, QTimer
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import (
+    QDialog,
+    QHBoxLayout,
+    QLabel,
+    QMessageBox,
+    QPushButton,
+    QToolBar,
+    QWidget,
+)
+
+from tracker_desktop.core import backup_policy, drafts
 from tracker_desktop.core.vault import Vault
+from tracker_desktop.ui.idle import IDLE_DEFAULT_MINUTES, IDLE_SETTING, IdleWatcher
 from tracker_desktop.ui.main_window import MainWindow
+from tracker_desktop.ui.navigation import SCREENS
 from tracker_desktop.ui.session import Session
+from tracker_desktop.ui.tasks import run_task
+
+DAILY_CHECK_MS = 30 * 60 * 1000
 
 
-class AppController:
-    def __init__(self, vault: Vault, staff: str) -> None:
+class DraftBar(QWidget):
+    """ "You had unsaved changes when the tracker locked": Restore / Discard."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("draftBar")
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(8, 4, 8, 4)
+        self.message = QLabel()
+        self.message.setWordWrap(True)
+        layout.addWidget(self.message, 1)
+        self.restore_button = QPushButton("Restore my unsaved changes")
+        self.restore_button.setDefault(True)
+        layout.addWidget(self.restore_button)
+        self.discard_button = QPushButton("Discard them")
+        layout.addWidget(self.discard_button)
+
+
+class AppController(QObject):
+    def __init__(
+        self,
+        vault: Vault,
+        staff: str,
+        *,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        super().__init__()
+        self.clock = clock
         self.session = Session()
         self.window = MainWindow(self.session)
         self.window.lock_requested.connect(self.lock)
-        self.session.open(vault, staff)
+        self.window.about_to_close.connect(self._on_closing)
+        self.session.data_changed.connect(self._on_data_changed)
 
+        self.idle = IdleWatcher(IDLE_DEFAULT_MINUTES, clock=clock, parent=self)
+        self.idle.idle.connect(self.lock)
+
+        self.unlock_dialog: QDialog | None = None
+        self.pending_drafts: dict[str, Any] | None = None
+        self.draft_bar = DraftBar()
+        self.draft_bar.restore_button.clicked.connect(self.restore_drafts)
+        self.draft_bar.discard_button.clicked.connect(self.discard_drafts)
+        self.window.addToolBarBreak()
+        self.draft_toolbar = QToolBar("Unsaved changes")
+        self.draft_toolbar.setObjectName("draftToolbar")
+        self.draft_toolbar.setMovable(False)
+        self.draft_toolbar.addWidget(self.draft_bar)
+        self.window.addToolBar(Qt.ToolBarArea.TopToolBarArea, self.draft_toolbar)
+        self.draft_toolbar.setVisible(False)
+
+        self.backup_running = False
+        self.last_backup: Path | None = None
+        self.last_backup_error: str | None = None
+        self.backup_timer = QTimer(self)
+        self.backup_timer.setInterval(DAILY_CHECK_MS)
+        self.backup_timer.timeout.connect(self.maybe_daily_backup)
+
+        self._opened(vault, staff)
+
+    # -- unlocked ------------------------------------------------------------------------
+    def _opened(self, vault: Vault, staff: str) -> None:
+        self.session.open(vault, staff)
+        repo = self.session.require_repo()
+        self.idle.set_minutes(repo.setting(IDLE_SETTING, IDLE_DEFAULT_MINUTES))
+        self.idle.start()
+        self.backup_timer.start()
+        self._offer_drafts()
+        self.maybe_daily_backup()
+
+    def _on_data_changed(self, what: str) -> None:
+        if what == "settings" and self.session.is_open:
+            self.idle.set_minutes(
+                self.session.require_repo().setting(IDLE_SETTING, IDLE_DEFAULT_MINUTES)
+            )
+
+    # -- locking -------------------------------------------------------------------------
     def lock(self) -> None:
+        """Keep edits in progress (encrypted), close the file, clear every screen, ask to
+        unlock.  Does nothing when already locked."""
+        if not self.session.is_open:
+            return
         path = self.session.path
+        self.idle.stop()
+        self.backup_timer.stop()
+        self._keep_drafts()
+        self._hide_draft_bar()
+        self._close_other_windows()
         self.session.lock()
+        clipboard = QGuiApplication.clipboard()
+        if clipboard.ownsClipboard():
+            clipboard.clear()  # a name copied from the tracker must not outlive the lock
         if path is not None:
             self.prompt_unlock(path)
 
-    def prompt_unlock(self, path: object) -> bool:
-        from pathlib import Path
+    def _keep_drafts(self) -> None:
+        collected: dict[str, Any] = {}
+        for key, page in self.window.pages.items():
+            try:
+                state = page.draft_state()
+            except Exception:  # a broken page must not stop the lock
+                state = None
+            if state is not None:
+                collected[key] = state
+        if not collected:
+            return  # never delete drafts still waiting for an answer
+        vault = self.session.vault
+        staff = self.session.staff
+        if vault is None or staff is None:
+            return
+        earlier = drafts.load_drafts(vault, staff)
+        merged = {**(earlier["pages"] if earlier else {}), **collected}
+        drafts.save_drafts(vault, staff, merged)
 
+    def _close_other_windows(self) -> None:
+        """Record windows and dialogs the screens opened: they show participant data."""
+        from PySide6.QtWidgets import QApplication
+
+        for widget in QApplication.topLevelWidgets():
+            if widget is self.window or not widget.isVisible():
+                continue
+            if widget is self.unlock_dialog:
+                continue
+            widget.close()
+
+    def prompt_unlock(self, path: object) -> QDialog:
+        """Show the unlock dialog over the (cleared) window; non-blocking."""
         from tracker_desktop.ui.unlock_dialog import UnlockDialog
 
         dialog = UnlockDialog(Path(str(path)), self.window)
         dialog.choose_button.setVisible(False)
         dialog.new_button.setVisible(False)
-        if dialog.exec() == QDialog.DialogCode.Accepted and dialog.vault is not None:
-            self.session.open(dialog.vault, dialog.staff or "staff")
-            return True
-        self.window.close()
-        return False
+        dialog.setWindowTitle("Locked - type the password to continue")
+        self.unlock_dialog = dialog
+
+        def finished(result: int) -> None:
+            self.unlock_dialog = None
+            dialog.deleteLater()
+            if result == QDialog.DialogCode.Accepted and dialog.vault is not None:
+                self._opened(dialog.vault, dialog.staff or "staff")
+            else:
+                self.window.close()
+
+        dialog.finished.connect(finished)
+        dialog.open()
+        return dialog
+
+    # -- drafts --------------------------------------------------------------------------
+    def _offer_drafts(self) -> None:
+        vault, staff = self.session.vault, self.session.staff
+        if vault is None or staff is None:
+            return
+        self.pending_drafts = drafts.load_drafts(vault, staff)
+        if not self.pending_drafts:
+            self._hide_draft_bar()
+            return
+        saved = str(self.pending_drafts.get("saved_at", ""))
+        try:
+            when = datetime.fromisoformat(saved).strftime("%d %b %Y at %H:%M")
+        except ValueError:
+            when = "the last lock"
+        screens = ", ".join(
+            next((s.label for s in SCREENS if s.key == key), key)
+            for key in self.pending_drafts["pages"]
+        )
+        self.draft_bar.message.setText(
+            f"<b>You had unsaved changes</b> ({screens}) when the tracker locked on {when}. "
+            "They were kept, encrypted, in the tracker file."
+        )
+        self.draft_toolbar.setVisible(True)
+
+    def _hide_draft_bar(self) -> None:
+        self.draft_toolbar.setVisible(False)
+        self.pending_drafts = None
+
+    def restore_drafts(self) -> None:
+        pending = self.pending_drafts
+        vault, staff = self.session.vault, self.session.staff
+        if not pending or vault is None or staff is None:
+            return
+        first: str | None = None
+        for key, state in pending["pages"].items():
+            if not any(s.key == key for s in SCREENS):
+                continue
+            page = self.window.page(key)
+            page.restore_draft(state)
+            first = first or key
+        drafts.discard_drafts(vault, staff)
+        self._hide_draft_bar()
+        if first is not None:
+            self.window.show_screen(first)
+
+    def discard_drafts(self) -> None:
+        vault, staff = self.session.vault, self.session.staff
+        if vault is not None and staff is not None:
+            drafts.discard_drafts(vault, staff)
+        self._hide_draft_bar()
+
+    # -- backups -------------------------------------------------------------------------
+    def maybe_daily_backup(self) -> None:
+        """Back up in the background if the newest backup is a day old and misses changes."""
+        repo = self.session.repo
+        if repo is None or self.backup_running:
+            return
+        now = datetime.fromtimestamp(self.clock())
+        try:
+            due = backup_policy.backup_due(repo, now, backup_policy.DAILY)
+        except OSError:
+            due = True
+        if not due:
+            return
+        self.backup_running = True
+
+        def done(path: object) -> None:
+            self.backup_running = False
+            self.last_backup = Path(str(path))
+            self.last_backup_error = None
+            self.window.statusBar().showMessage(
+                f"Automatic backup written and verified: {self.last_backup.name}", 8000
+            )
+
+        def failed(exc: BaseException, _trace: str) -> None:
+            self.backup_running = False
+            self.last_backup_error = str(exc)
+            self.window.statusBar().showMessage(
+                f"The automatic backup failed: {exc}. Your tracker itself is safe.", 15000
+            )
+
+        run_task(lambda _progress: backup_policy.back_up(repo), done, failed, parent=self.window)
+
+    def _on_closing(self) -> None:
+        """Closing the app: a last backup if anything changed since the newest one."""
+        self.idle.dispose()
+        self.backup_timer.stop()
+        repo = self.session.repo
+        if repo is None:
+            return
+        now = datetime.fromtimestamp(self.clock())
+        try:
+            if not backup_policy.backup_due(repo, now):
+                return
+            self.window.statusBar().showMessage("Writing the automatic backup…")
+            self.last_backup = backup_policy.back_up(repo)
+        except Exception as exc:
+            self.last_backup_error = str(exc)
+            QMessageBox.warning(
+                self.window,
+                "Automatic backup failed",
+                f"The backup on close could not be written:\n{exc}\n\n"
+                "Your tracker file itself is saved and safe. Check the backup folder in "
+                "Settings > Security & backups.",
+            )

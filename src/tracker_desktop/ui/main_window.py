@@ -24,6 +24,7 @@ from tracker_desktop.ui.session import Session
 
 class MainWindow(QMainWindow):
     lock_requested = Signal()
+    about_to_close = Signal()  # the user confirmed closing; the tracker is still open
 
     def __init__(self, session: Session) -> None:
         super().__init__()
@@ -138,5 +139,6 @@ class MainWindow(QMainWindow):
             if page.has_unsaved_changes() and not page.confirm_discard():
                 event.ignore()
                 return
+        self.about_to_close.emit()
         self.session.lock()
         event.accept()

@@ -24,6 +24,6 @@ SCREENS: tuple[Screen, ...] = (
     Screen("quality", "Data quality", None, "Ctrl+4"),
     Screen("import", "Import", None, "Ctrl+5"),
     Screen("export", "Export", None, "Ctrl+6"),
-    Screen("audit", "Audit log", None, "Ctrl+7"),
+    Screen("audit", "Audit log", "tracker_desktop.ui.audit_page:AuditPage", "Ctrl+7"),
     Screen("settings", "Settings", None, "Ctrl+8"),
 )

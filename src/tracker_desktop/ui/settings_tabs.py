@@ -8,4 +8,5 @@ from __future__ import annotations
 
 SETTINGS_TABS: list[tuple[str, str]] = [
     # ("Option lists", "tracker_desktop.ui.settings_options:OptionListsTab"),
+    ("Security & backups", "tracker_desktop.ui.settings_security:SecurityTab"),
 ]

@@ -1,0 +1,221 @@
+"""Locking: idle time on a (fake) wall clock, Ctrl+L, screens cleared, drafts kept encrypted."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QLineEdit, QVBoxLayout
+from pytestqt.qtbot import QtBot
+
+from tests.conftest import PASSWORD
+from tests.helpers import add_participant
+from tests.ui.safety_helpers import FakeClock, unlock_with
+from tracker_desktop.core import drafts
+from tracker_desktop.core.repository import Repository
+from tracker_desktop.core.vault import Vault
+from tracker_desktop.ui.controller import AppController
+from tracker_desktop.ui.page import Page
+from tracker_desktop.ui.session import Session
+
+pytestmark = pytest.mark.usefixtures("synchronous_tasks")
+
+DRAFT_TEXT = "half-typed note about Zyxqvorth"
+
+
+class EditingPage(Page):
+    """Stands for any screen with a form: a field whose unsaved text is the draft."""
+
+    def __init__(self, session: Session) -> None:
+        super().__init__(session)
+        self.field = QLineEdit()
+        QVBoxLayout(self).addWidget(self.field)
+        self.restored: list[object] = []
+
+    def clear(self) -> None:
+        self.field.clear()
+
+    def has_unsaved_changes(self) -> bool:
+        return bool(self.field.text())
+
+    def draft_state(self) -> object | None:
+        return {"note": self.field.text()} if self.field.text() else None
+
+    def restore_draft(self, state: object) -> None:
+        self.restored.append(state)
+        assert isinstance(state, dict)
+        self.field.setText(state["note"])
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+def controller(qtbot: QtBot, vault: Vault, clock: FakeClock) -> Iterator[AppController]:
+    repo = Repository(vault, "Maria Lopez")
+    repo.insert("staff", {"name": "Maria Lopez", "active": True})
+    add_participant(repo, first="Ana", last="Garcia")
+    ctl = AppController(vault, "Maria Lopez", clock=clock)
+    qtbot.addWidget(ctl.window)
+    ctl.window.show()
+    yield ctl
+    ctl.idle.dispose()
+    ctl.session.lock()
+
+
+def assert_locked(ctl: AppController) -> None:
+    assert not ctl.session.is_open
+    assert ctl.session.vault is None
+    assert ctl.unlock_dialog is not None and ctl.unlock_dialog.isVisible()
+    assert not ctl.window.centralWidget().isEnabled()
+
+
+def test_idle_lock_uses_wall_clock_and_input_resets_it(
+    qtbot: QtBot, controller: AppController, clock: FakeClock
+) -> None:
+    assert controller.idle.minutes == 10
+    clock.advance(9)
+    assert not controller.idle.check()
+    assert controller.session.is_open
+    qtbot.keyClick(controller.window.navigation, Qt.Key.Key_Down)  # the user is working
+    clock.advance(9)
+    controller.idle.check()
+    assert controller.session.is_open, "input 9 minutes ago must have reset the idle time"
+    clock.advance(1.01)
+    assert controller.idle.check()
+    assert_locked(controller)
+
+
+def test_laptop_that_slept_past_the_limit_wakes_locked(
+    qtbot: QtBot, controller: AppController, clock: FakeClock
+) -> None:
+    clock.advance(3 * 60)  # three hours asleep: no timer fired meanwhile
+    # The first key press after waking finds the limit passed: it locks, not resets.
+    qtbot.keyClick(controller.window.navigation, Qt.Key.Key_Down)
+    assert_locked(controller)
+
+
+def test_idle_minutes_come_from_the_file(qtbot: QtBot, vault: Vault, clock: FakeClock) -> None:
+    Repository(vault, "x").set_setting("idle_lock_minutes", 3)
+    ctl = AppController(vault, "x", clock=clock)
+    qtbot.addWidget(ctl.window)
+    clock.advance(2.9)
+    assert not ctl.idle.check()
+    clock.advance(0.2)
+    assert ctl.idle.check()
+    assert not ctl.session.is_open
+    ctl.idle.dispose()
+
+
+def test_ctrl_l_locks_clears_screens_and_unlock_brings_them_back(
+    qtbot: QtBot, controller: AppController
+) -> None:
+    window = controller.window
+    audit = window.show_screen("audit")
+    audit_model = audit.model  # type: ignore[attr-defined]
+    assert audit_model.rowCount() > 0
+    window.activateWindow()
+    qtbot.keyClick(window, Qt.Key.Key_L, Qt.KeyboardModifier.ControlModifier)
+    assert_locked(controller)
+    assert audit_model.rowCount() == 0, "the audit table still shows data while locked"
+    assert window.file_label.text() == "Locked"
+
+    dialog = controller.unlock_dialog
+    assert dialog is not None
+    assert not dialog.choose_button.isVisible()
+    unlock_with(qtbot, dialog)
+    assert controller.session.is_open
+    assert controller.unlock_dialog is None
+    assert audit_model.rowCount() > 0
+    assert controller.idle.active
+
+
+def test_lock_button_and_wrong_password_keep_it_locked(
+    qtbot: QtBot, controller: AppController
+) -> None:
+    controller.window.lock_action.trigger()
+    dialog = controller.unlock_dialog
+    assert dialog is not None
+    qtbot.keyClicks(dialog.password, "not the password")
+    qtbot.mouseClick(dialog.unlock_button, Qt.MouseButton.LeftButton)
+    assert "Wrong password" in dialog.error.text()
+    assert not controller.session.is_open
+
+
+def test_edit_in_progress_is_kept_encrypted_and_offered_back(
+    qtbot: QtBot, controller: AppController, vault_path: Path
+) -> None:
+    window = controller.window
+    page = EditingPage(controller.session)
+    window.pages["participants"] = page
+    window.stack.addWidget(page)
+    window.show_screen("participants")
+    qtbot.keyClicks(page.field, DRAFT_TEXT)
+
+    controller.lock()
+    assert_locked(controller)
+    assert page.field.text() == "", "the form must be cleared while locked"
+    raw = vault_path.read_bytes()
+    assert DRAFT_TEXT.encode() not in raw and b"Zyxqvorth" not in raw
+    assert not controller.draft_toolbar.isVisible()
+
+    dialog = controller.unlock_dialog
+    assert dialog is not None
+    unlock_with(qtbot, dialog)
+    assert controller.draft_toolbar.isVisible()
+    assert "unsaved changes" in controller.draft_bar.message.text()
+    assert "Participants" in controller.draft_bar.message.text()
+    qtbot.mouseClick(controller.draft_bar.restore_button, Qt.MouseButton.LeftButton)
+    assert page.field.text() == DRAFT_TEXT
+    assert not controller.draft_toolbar.isVisible()
+    vault = controller.session.vault
+    assert vault is not None
+    assert drafts.load_drafts(vault, "Maria Lopez") is None, "a restored draft is not kept"
+
+
+def test_draft_is_only_offered_to_its_author_and_can_be_discarded(
+    qtbot: QtBot, controller: AppController
+) -> None:
+    page = EditingPage(controller.session)
+    controller.window.pages["participants"] = page
+    controller.window.stack.addWidget(page)
+    qtbot.keyClicks(page.field, DRAFT_TEXT)
+    controller.lock()
+    dialog = controller.unlock_dialog
+    assert dialog is not None
+    unlock_with(qtbot, dialog, staff="Sam Okafor")  # a colleague unlocks
+    assert controller.session.staff == "Sam Okafor"
+    assert not controller.draft_toolbar.isVisible()
+
+    controller.lock()  # nothing typed: Maria's draft must survive this lock
+    dialog = controller.unlock_dialog
+    assert dialog is not None
+    unlock_with(qtbot, dialog, staff="Maria Lopez")
+    assert controller.draft_toolbar.isVisible()
+    qtbot.mouseClick(controller.draft_bar.discard_button, Qt.MouseButton.LeftButton)
+    assert not controller.draft_toolbar.isVisible()
+    assert page.restored == []
+    vault = controller.session.vault
+    assert vault is not None
+    assert drafts.load_drafts(vault, "Maria Lopez") is None
+
+
+def test_cancelling_the_unlock_dialog_closes_the_window(
+    qtbot: QtBot, controller: AppController
+) -> None:
+    controller.lock()
+    dialog = controller.unlock_dialog
+    assert dialog is not None
+    dialog.reject()
+    assert not controller.window.isVisible()
+    assert not controller.session.is_open
+
+
+def test_reopen_after_lock_uses_the_same_file(controller: AppController, vault_path: Path) -> None:
+    controller.lock()
+    with Vault.open(vault_path, PASSWORD) as again:
+        assert Repository(again).count("participants") == 1
