@@ -273,6 +273,9 @@ def timeline(source: Source, participant_id: int, as_of: date | None = None) -> 
                 .order_by(history.c.started_on, history.c.id)
             ).mappings()
         )
+    enrollment = current_enrollment(source, participant_id)
+    if enrollment is not None and enrollment["exited_on"] is not None:
+        as_of = min(as_of, enrollment["exited_on"])  # an open stage stops counting at exit
     spans = []
     for row in rows:
         end = row["ended_on"] or max(as_of, row["started_on"])
@@ -317,6 +320,8 @@ class TriggerCheck:
     met: bool
     missing: list[str] = field(default_factory=list)
     explanation: str = ""
+    short: list[str] = field(default_factory=list)  # "station 2 skill", one per missing
+    required: int = 0  # how many assessments the trigger needs
 
 
 def check_trigger(source: Source, participant_id: int, stage_name: str) -> TriggerCheck:
@@ -335,6 +340,7 @@ def check_trigger(source: Source, participant_id: int, stage_name: str) -> Trigg
             ).mappings()
         )
     missing = []
+    short = []
     for station in range(1, stations + 1):
         for kind in (AssessmentKind.KNOWLEDGE, AssessmentKind.SKILL):
             attempts = [r for r in rows if r["station"] == station and r["kind"] == kind]
@@ -348,7 +354,8 @@ def check_trigger(source: Source, participant_id: int, stage_name: str) -> Trigg
             else:
                 what += " (none recorded)"
             missing.append(what)
-    return TriggerCheck(stage.name, not missing, missing, stage.trigger_text)
+            short.append(f"station {station} {kind.value}")
+    return TriggerCheck(stage.name, not missing, missing, stage.trigger_text, short, stations * 2)
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ class Screen:
 SCREENS: tuple[Screen, ...] = (
     Screen("participants", "Participants", None, "Ctrl+1"),
     Screen("dashboard", "Dashboard", None, "Ctrl+2"),
-    Screen("followups", "Follow-ups", None, "Ctrl+3"),
+    Screen("followups", "Follow-ups", "tracker_desktop.ui.followups_page:FollowupsPage", "Ctrl+3"),
     Screen("quality", "Data quality", None, "Ctrl+4"),
     Screen("import", "Import", None, "Ctrl+5"),
     Screen("export", "Export", None, "Ctrl+6"),

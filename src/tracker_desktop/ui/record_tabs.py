@@ -9,4 +9,5 @@ from __future__ import annotations
 
 RECORD_TABS: list[tuple[str, str]] = [
     # ("Journey", "tracker_desktop.ui.journey_panel:JourneyPanel"),
+    ("Journey", "tracker_desktop.ui.journey_panel:JourneyPanel"),
 ]
