@@ -18,12 +18,17 @@ class Screen:
 
 
 SCREENS: tuple[Screen, ...] = (
-    Screen("participants", "Participants", None, "Ctrl+1"),
+    Screen(
+        "participants",
+        "Participants",
+        "tracker_desktop.ui.participants_page:ParticipantsPage",
+        "Ctrl+1",
+    ),
     Screen("dashboard", "Dashboard", None, "Ctrl+2"),
     Screen("followups", "Follow-ups", "tracker_desktop.ui.followups_page:FollowupsPage", "Ctrl+3"),
     Screen("quality", "Data quality", None, "Ctrl+4"),
     Screen("import", "Import", None, "Ctrl+5"),
     Screen("export", "Export", None, "Ctrl+6"),
     Screen("audit", "Audit log", "tracker_desktop.ui.audit_page:AuditPage", "Ctrl+7"),
-    Screen("settings", "Settings", None, "Ctrl+8"),
+    Screen("settings", "Settings", "tracker_desktop.ui.settings_page:SettingsPage", "Ctrl+8"),
 )
