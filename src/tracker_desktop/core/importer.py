@@ -1,0 +1,1986 @@
+"""Spreadsheet -> mapping profile -> validated rows -> one import batch (DESIGN.md section 7).
+
+The steps, each usable on its own (the wizard shows them one by one, the CLI runs them in
+a row):
+
+1. :func:`read_table` reads a sheet of an .xlsx (any sheet) or a .csv (UTF-8 with or
+   without BOM, or Windows-1252; comma, semicolon or tab) into plain rows.
+2. :func:`detect_header_row` finds the real header row, also under a group-header row.
+3. :func:`suggest_profile` proposes a target for every column from its header (names and
+   synonyms) and its values; an :class:`ImportProfile` is saved/loaded as JSON.
+4. :func:`build_preview` parses every cell (:mod:`tracker_desktop.core.parsing`), checks
+   every row with :mod:`tracker_desktop.core.validation`, finds suspected duplicates and
+   counts what would be created / updated / skipped.  Nothing is written.
+5. :func:`run_import` writes the rows in ONE transaction recorded in ``import_batches``
+   (every audit row carries the batch id); :func:`undo_import` takes a batch back out.
+"""
+
+from __future__ import annotations
+
+import csv
+import difflib
+import io
+import json
+import re
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any, Literal
+
+from sqlalchemy import Connection, func, insert, select, update
+
+from tracker_desktop.core import parsing, schema, validation
+from tracker_desktop.core.parsing import DateOrder, Parsed, ParseError
+from tracker_desktop.core.repository import Repository, Writer
+
+ProgressCallback = Callable[[int, int, str], object]
+Severity = Literal["error", "warning", "info"]
+DuplicateChoice = Literal["merge", "skip", "create"]
+DUPLICATE_CHOICES: tuple[DuplicateChoice, ...] = ("merge", "skip", "create")
+DUPLICATE_CHOICE_LABELS: dict[str, str] = {
+    "merge": "Merge into the existing record",
+    "skip": "Skip this row",
+    "create": "Create anyway (a new record)",
+}
+TIME_POINTS = ("entry", "during", "exit", "follow_up")
+TIME_POINT_LABELS = {
+    "entry": "at entry",
+    "during": "during the program",
+    "exit": "at exit",
+    "follow_up": "at follow-up",
+}
+SKIP = "skip"
+PROFILE_VERSION = 1
+HEADER_SEARCH_ROWS = 20
+SNIFF_ROWS = 50
+
+
+class ImportFileError(ValueError):
+    """A problem with the file or the profile; the message is for a person."""
+
+
+class ImportCancelledError(Exception):
+    """The progress callback asked to stop; nothing was written."""
+
+
+# --- targets ----------------------------------------------------------------------------
+@dataclass(frozen=True)
+class FieldSpec:
+    key: str
+    label: str
+    group: str
+    kind: str  # text | name | date | money | number | percent | yesno | option | benefits
+    synonyms: tuple[str, ...] = ()
+    option_list: str | None = None
+
+
+# fmt: off
+FIELDS: tuple[FieldSpec, ...] = (
+    FieldSpec("participant_code", "Participant code", "Person", "text",
+              ("participant code", "code", "participant id", "id", "client id")),
+    FieldSpec("last_name", "Last name", "Person", "text",
+              ("last name", "surname", "family name", "last", "lname")),
+    FieldSpec("first_name", "First name", "Person", "text",
+              ("first name", "given name", "given", "first", "fname", "forename")),
+    FieldSpec("full_name", "Full name (split into first and last)", "Person", "name",
+              ("name", "full name", "participant name", "participant", "client name")),
+    FieldSpec("preferred_name", "Preferred name", "Person", "text",
+              ("preferred name", "nickname", "goes by")),
+    FieldSpec("date_of_birth", "Date of birth", "Person", "date",
+              ("date of birth", "dob", "birth date", "birthdate", "birthday")),
+    FieldSpec("age_range", "Age range", "Person", "option",
+              ("age range", "age group"), "age_ranges"),
+    FieldSpec("phone", "Phone", "Person", "text",
+              ("phone", "phone number", "mobile", "cell", "telephone")),
+    FieldSpec("email", "Email", "Person", "text",
+              ("email", "e mail", "email address")),
+    FieldSpec("housing_status", "Housing status", "Demographics", "option",
+              ("housing", "housing status", "housing situation"), "housing_statuses"),
+    FieldSpec("education_at_entry", "Education at entry", "Demographics", "option",
+              ("education", "education at entry", "education level", "highest education"),
+              "education_levels"),
+    FieldSpec("public_benefits", "Public benefits at entry (list)", "Demographics", "benefits",
+              ("public benefits", "benefits received", "benefits at entry", "public assistance")),
+    FieldSpec("barriers_expunged", "Legal barriers expunged (yes/no)", "Demographics", "yesno",
+              ("legal barriers expunged", "barriers expunged", "record expunged", "expunged")),
+    FieldSpec("barrier_type", "Legal barrier type", "Demographics", "option",
+              ("legal barriers", "legal barrier", "barrier type", "legal barrier type"),
+              "barrier_types"),
+    FieldSpec("barrier_resolved_on", "Date legal barrier resolved", "Demographics", "date",
+              ("date expunged", "date resolved", "expunged on")),
+    FieldSpec("program", "Program", "Enrollment", "option",
+              ("program", "programs", "programs enrolled", "program enrolled",
+               "enrolled program"), "programs"),
+    FieldSpec("enrolled_on", "Date of enrollment", "Enrollment", "date",
+              ("date of enrollment", "enrollment date", "enrolled on", "date enrolled",
+               "enrolled", "enrollment", "intake date", "start date")),
+    FieldSpec("progress_pct", "Program progress %", "Enrollment", "percent",
+              ("progress", "program progress", "percent complete", "complete", "completion",
+               "progress pct")),
+    FieldSpec("exited_on", "Exit date", "Enrollment", "date",
+              ("exit date", "date of exit", "exited on", "date exited", "exited")),
+    FieldSpec("exit_reason", "Exit reason", "Enrollment", "option",
+              ("exit reason", "reason for exit", "reason exited"), "exit_reasons"),
+    FieldSpec("employed", "Employed (yes/no)", "Employment", "yesno",
+              ("employed", "currently employed", "employment status", "has job")),
+    FieldSpec("job_started_on", "Date of employment", "Employment", "date",
+              ("date of employment", "employment date", "hire date", "date hired",
+               "job start date", "employed on")),
+    FieldSpec("job_ended_on", "Job end date", "Employment", "date",
+              ("job end date", "date job ended", "employment end date")),
+    FieldSpec("hourly_wage", "Hourly wage", "Employment", "money",
+              ("hourly wage", "wage", "pay rate", "hourly rate", "pay", "rate of pay",
+               "wage per hour", "hourly pay", "salary per hour")),
+    FieldSpec("employer_benefits", "Enrolled in employer benefits (yes/no)", "Employment", "yesno",
+              ("enrolled benefits", "employer benefits", "benefits enrolled",
+               "enrolled in benefits", "benefits")),
+    FieldSpec("employer", "Employer", "Employment", "text",
+              ("employer", "company", "employer name", "workplace")),
+    FieldSpec("job_title", "Job title", "Employment", "text",
+              ("job title", "position", "title", "role")),
+    FieldSpec("hours_per_week", "Hours per week", "Employment", "number",
+              ("hours per week", "weekly hours", "hours", "hours week")),
+    FieldSpec("promotion_title", "Promotion earned", "Employment", "option",
+              ("promotions earned", "promotion", "promotions", "promotion earned"),
+              "promotion_titles"),
+    FieldSpec("promoted_on", "Date of promotion", "Employment", "date",
+              ("date of promotion", "promotion date", "promoted on")),
+    FieldSpec("certification", "Certification earned", "Credentials", "option",
+              ("certifications earned", "certification", "certifications", "certificate",
+               "certification earned"), "certifications"),
+    FieldSpec("certification_on", "Date of certification", "Credentials", "date",
+              ("date of certification", "certification date", "certified on")),
+    FieldSpec("degree", "Degree completed", "Credentials", "option",
+              ("degrees completed", "degree", "degrees", "degree completed"), "degrees"),
+    FieldSpec("degree_on", "Date of degree", "Credentials", "date",
+              ("date of degree", "degree date", "graduation date")),
+    FieldSpec("gpa", "GPA", "Credentials", "number",
+              ("gpa", "grade point average")),
+    FieldSpec("note", "Case note", "Notes", "text",
+              ("notes", "note", "comments", "comment", "case notes", "remarks")),
+)
+# fmt: on
+FIELD_BY_KEY: dict[str, FieldSpec] = {f.key: f for f in FIELDS}
+
+_MEASURE_SYNONYMS: dict[str, tuple[str, ...]] = {
+    "earning_power": ("earning power",),
+    "capacity_to_aspire": ("capacity to aspire", "aspiration"),
+    "social_capital": ("social capital",),
+    "annual_earnings": ("annual earnings", "earnings", "income", "annual income", "re"),
+}
+_TIME_WORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("follow_up", ("follow up", "followup", "after exit", "days after", "alumni")),
+    ("entry", ("entry", "intake", "baseline", "before", "pre", "start")),
+    ("exit", ("exit", "graduation", "end", "post", "after")),
+    ("during", ("during", "mid", "midpoint")),
+)
+CUSTOM_TYPES = ("text", "number", "date", "yesno")
+
+
+def target_label(target: str, measures: Mapping[str, str] | None = None) -> str:
+    """A person-readable name for a target string."""
+    if target == SKIP:
+        return "Skip this column"
+    if target.startswith("custom:"):
+        return f"Custom field: {target[7:]}"
+    if target.startswith("measure:"):
+        key, _, point = target[8:].partition("@")
+        name = (measures or {}).get(key, key.replace("_", " ").capitalize())
+        return f"{name} {TIME_POINT_LABELS.get(point, point)}"
+    spec = FIELD_BY_KEY.get(target)
+    return spec.label if spec else target
+
+
+def _norm(text: str) -> str:
+    text = text.lower().replace("%", " pct ").replace("#", " number ")
+    return " ".join(re.sub(r"[^a-z0-9]+", " ", text).split())
+
+
+# --- reading ----------------------------------------------------------------------------
+@dataclass
+class SheetData:
+    """One sheet (or a CSV) as plain values; ``rows[i]`` is sheet row ``i + 1``."""
+
+    source: Path
+    sheet: str | None
+    rows: list[list[Any]]
+    formats: dict[int, list[str]] = field(default_factory=dict)  # col -> formats seen
+    sheets: list[str] = field(default_factory=list)
+    encoding: str | None = None
+    delimiter: str | None = None
+
+    @property
+    def width(self) -> int:
+        return max((len(r) for r in self.rows), default=0)
+
+
+def column_letter(index: int) -> str:
+    letters = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
+
+
+def list_sheets(path: Path) -> list[str]:
+    """Sheet names of an .xlsx (a CSV has one, unnamed, sheet)."""
+    path = Path(path)
+    if path.suffix.lower() in (".csv", ".txt"):
+        return []
+    import openpyxl
+
+    try:
+        workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:
+        raise ImportFileError(f"{path.name} cannot be opened as an Excel file ({exc})") from None
+    try:
+        return [ws.title for ws in workbook.worksheets]
+    finally:
+        workbook.close()
+
+
+def read_table(
+    path: Path, sheet: str | None = None, progress: ProgressCallback | None = None
+) -> SheetData:
+    path = Path(path)
+    if not path.exists():
+        raise ImportFileError(f"{path} does not exist")
+    suffix = path.suffix.lower()
+    if suffix in (".csv", ".txt"):
+        return _read_csv(path)
+    if suffix in (".xlsx", ".xlsm"):
+        return _read_xlsx(path, sheet, progress)
+    if suffix == ".xls":
+        raise ImportFileError(
+            f"{path.name} is an old .xls file: open it in Excel or LibreOffice and save it as "
+            ".xlsx or .csv first"
+        )
+    raise ImportFileError(f"{path.name}: only .xlsx and .csv files can be imported")
+
+
+def _trim(row: Sequence[Any]) -> list[Any]:
+    values = [None if (isinstance(v, str) and not v.strip()) else v for v in row]
+    while values and values[-1] is None:
+        values.pop()
+    return values
+
+
+def _read_xlsx(path: Path, sheet: str | None, progress: ProgressCallback | None) -> SheetData:
+    import openpyxl
+
+    try:
+        workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:
+        raise ImportFileError(f"{path.name} cannot be opened as an Excel file ({exc})") from None
+    try:
+        names = [ws.title for ws in workbook.worksheets]
+        if not names:
+            raise ImportFileError(f"{path.name} has no sheets")
+        if sheet is None:
+            sheet = names[0]
+        elif sheet not in names:
+            raise ImportFileError(
+                f"{path.name} has no sheet called {sheet!r} (sheets: {', '.join(names)})"
+            )
+        ws = workbook[sheet]
+        formats: dict[int, list[str]] = {}
+        for row in ws.iter_rows(max_row=SNIFF_ROWS):
+            for index, cell in enumerate(row):
+                fmt = getattr(cell, "number_format", None)
+                if fmt and fmt != "General" and getattr(cell, "value", None) is not None:
+                    formats.setdefault(index, []).append(str(fmt))
+        rows: list[list[Any]] = []
+        for number, values in enumerate(ws.iter_rows(values_only=True), start=1):
+            rows.append(_trim(values))
+            if progress is not None and number % 2000 == 0:
+                _report(progress, number, 0, f"Reading row {number:,}…")
+        while rows and not rows[-1]:
+            rows.pop()
+        return SheetData(path, sheet, rows, formats, names)
+    finally:
+        workbook.close()
+
+
+def _decode(raw: bytes) -> tuple[str, str]:
+    if raw.startswith(b"\xef\xbb\xbf"):
+        return raw[3:].decode("utf-8"), "UTF-8 with BOM"
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return raw.decode("utf-16"), "UTF-16"
+    try:
+        return raw.decode("utf-8"), "UTF-8"
+    except UnicodeDecodeError:
+        return raw.decode("cp1252", errors="replace"), "Windows-1252"
+
+
+def _sniff_delimiter(text: str) -> str:
+    sample_lines = [line for line in text.splitlines()[:30] if line.strip()]
+    best, best_score = ",", -1
+    for delimiter in (",", ";", "\t", "|"):
+        counts = [
+            len(row)
+            for row in csv.reader(io.StringIO("\n".join(sample_lines)), delimiter=delimiter)
+        ]
+        if not counts:
+            continue
+        width = max(counts)
+        consistent = sum(1 for c in counts if c == width)
+        score = (width - 1) * consistent if width > 1 else 0
+        if score > best_score:
+            best, best_score = delimiter, score
+    return best
+
+
+def _read_csv(path: Path) -> SheetData:
+    text, encoding = _decode(path.read_bytes())
+    delimiter = _sniff_delimiter(text)
+    rows = [_trim(row) for row in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)]
+    while rows and not rows[-1]:
+        rows.pop()
+    return SheetData(path, None, rows, {}, [], encoding, delimiter)
+
+
+# --- header row -------------------------------------------------------------------------
+_KNOWN_HEADERS: set[str] = {_norm(s) for f in FIELDS for s in (*f.synonyms, f.label)} | {
+    _norm(s) for words in _MEASURE_SYNONYMS.values() for s in words
+}
+
+
+def _header_score(row: Sequence[Any]) -> float:
+    score = 0.0
+    texts = 0
+    for value in row:
+        if value is None:
+            continue
+        if isinstance(value, str) and not parsing.numeric_date_parts(value):
+            texts += 1
+            score += 1
+            if _norm(value) in _KNOWN_HEADERS:
+                score += 3
+        else:
+            score -= 1
+    return score if texts >= 2 else -1
+
+
+def detect_header_row(data: SheetData) -> int:
+    """The 1-based number of the row that holds the column names."""
+    best_row, best_score = 1, -1.0
+    for index, row in enumerate(data.rows[:HEADER_SEARCH_ROWS]):
+        score = _header_score(row)
+        if score > best_score:
+            best_row, best_score = index + 1, score
+    if best_score < 0:
+        raise ImportFileError(
+            f"No header row found in the first {HEADER_SEARCH_ROWS} rows: the sheet needs a "
+            "row of column names above the data"
+        )
+    return best_row
+
+
+# --- profile ----------------------------------------------------------------------------
+@dataclass
+class ColumnMapping:
+    index: int  # 0-based column
+    header: str  # text of the header cell ("" for an unnamed column)
+    target: str = SKIP  # field key | "measure:<key>@<time point>" | "custom:<label>" | "skip"
+    options: dict[str, Any] = field(default_factory=dict)
+    reason: str = ""  # why it was suggested (not saved)
+
+    @property
+    def letter(self) -> str:
+        return column_letter(self.index)
+
+    @property
+    def display(self) -> str:
+        return f"{self.letter} ({self.header})" if self.header else f"{self.letter} (unnamed)"
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "column": self.letter,
+            "header": self.header,
+            "target": self.target,
+            "options": dict(self.options),
+        }
+
+
+@dataclass
+class ImportProfile:
+    """How to read one kind of spreadsheet: header row, per-column target and parsing."""
+
+    columns: list[ColumnMapping] = field(default_factory=list)
+    header_row: int | None = None
+    sheet: str | None = None
+    date_order: DateOrder | None = None  # None: decide from the file, flag if ambiguous
+    on_duplicate: DuplicateChoice = "merge"
+    yes_words: list[str] = field(default_factory=lambda: list(parsing.DEFAULT_YES_WORDS))
+    no_words: list[str] = field(default_factory=lambda: list(parsing.DEFAULT_NO_WORDS))
+    decimal: str = "."
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "version": PROFILE_VERSION,
+            "sheet": self.sheet,
+            "header_row": self.header_row,
+            "date_order": self.date_order,
+            "decimal": self.decimal,
+            "on_duplicate": self.on_duplicate,
+            "yes_words": self.yes_words,
+            "no_words": self.no_words,
+            "columns": [c.to_json() for c in self.columns],
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> ImportProfile:
+        if not isinstance(data, Mapping) or not isinstance(data.get("columns"), list):
+            raise ImportFileError('This is not an import profile (no "columns" list)')
+        order = data.get("date_order")
+        if order is not None and order not in parsing.DATE_ORDERS:
+            raise ImportFileError(f"date_order must be one of MDY, DMY, YMD (got {order!r})")
+        duplicate = data.get("on_duplicate", "merge")
+        if duplicate not in DUPLICATE_CHOICES:
+            raise ImportFileError(f"on_duplicate must be merge, skip or create (got {duplicate!r})")
+        columns = []
+        for item in data["columns"]:
+            letter = str(item.get("column", "")).strip().upper()
+            if not re.fullmatch(r"[A-Z]{1,3}", letter):
+                raise ImportFileError(f"Column {letter!r} in the profile is not a column letter")
+            index = 0
+            for ch in letter:
+                index = index * 26 + (ord(ch) - 64)
+            target = str(item.get("target", SKIP))
+            _check_target(target)
+            columns.append(
+                ColumnMapping(
+                    index - 1,
+                    str(item.get("header") or ""),
+                    target,
+                    dict(item.get("options") or {}),
+                )
+            )
+        return cls(
+            columns=columns,
+            header_row=data.get("header_row"),
+            sheet=data.get("sheet"),
+            date_order=order,
+            on_duplicate=duplicate,
+            yes_words=list(data.get("yes_words") or parsing.DEFAULT_YES_WORDS),
+            no_words=list(data.get("no_words") or parsing.DEFAULT_NO_WORDS),
+            decimal=str(data.get("decimal") or "."),
+        )
+
+    def save(self, path: Path) -> None:
+        Path(path).write_text(
+            json.dumps(self.to_json(), indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
+        )
+
+    @classmethod
+    def load(cls, path: Path) -> ImportProfile:
+        try:
+            data = json.loads(Path(path).read_text(encoding="utf-8"))
+        except json.JSONDecodeError as exc:
+            raise ImportFileError(f"{Path(path).name} is not valid JSON ({exc})") from None
+        return cls.from_json(data)
+
+    def mapping_for(self, index: int) -> ColumnMapping | None:
+        for column in self.columns:
+            if column.index == index:
+                return column
+        return None
+
+
+def _check_target(target: str) -> None:
+    if target == SKIP or target in FIELD_BY_KEY:
+        return
+    if target.startswith("custom:") and target[7:].strip():
+        return
+    if target.startswith("measure:"):
+        _key, _, point = target[8:].partition("@")
+        if point in TIME_POINTS:
+            return
+    raise ImportFileError(f"Unknown import target {target!r}")
+
+
+def _header_text(value: object) -> str:
+    return parsing.clean_text(value) or ""
+
+
+def _column_values(data: SheetData, header_row: int, index: int) -> list[Any]:
+    return [
+        row[index] for row in data.rows[header_row:] if index < len(row) and row[index] is not None
+    ]
+
+
+def _sniff_kind(values: list[Any], formats: list[str]) -> str:
+    """What a column's values look like: percent, date, yesno, number or text."""
+    sample = values[:200]
+    if not sample:
+        return "empty"
+    if any("%" in f for f in formats) or all(
+        isinstance(v, str) and v.strip().endswith("%") for v in sample
+    ):
+        return "percent"
+    if all(isinstance(v, datetime | date) for v in sample):
+        return "date"
+    yes_no = 0
+    for value in sample:
+        try:
+            if parsing.parse_yes_no(value).value is not None and not isinstance(value, int | float):
+                yes_no += 1
+        except ParseError:
+            pass
+    if yes_no == len(sample):
+        return "yesno"
+    try:
+        for value in sample:
+            parsing.parse_number(value)
+        return "number"
+    except ParseError:
+        pass
+    return "text"
+
+
+def _suggest_for_header(header: str) -> tuple[str | None, str]:
+    norm = _norm(header)
+    if not norm:
+        return None, ""
+    for spec in FIELDS:
+        if norm in {_norm(s) for s in spec.synonyms} or norm == _norm(spec.label):
+            return spec.key, f"header {header!r} is a name for {spec.label}"
+    best, best_ratio = None, 0.0
+    for spec in FIELDS:
+        for synonym in spec.synonyms:
+            ratio = difflib.SequenceMatcher(None, norm, _norm(synonym)).ratio()
+            if ratio > best_ratio:
+                best, best_ratio = spec, ratio
+    if best is not None and best_ratio >= 0.86:
+        return best.key, f"header {header!r} looks like {best.label}"
+    return None, ""
+
+
+def _measure_for_header(header: str) -> tuple[str, str | None, int | None] | None:
+    """(measure key, time point from words or None, year in the header or None)."""
+    norm = _norm(header)
+    year_match = re.search(r"\b(19|20)(\d{2})\b", norm)
+    year = int(year_match.group(0)) if year_match else None
+    words = re.sub(r"\b(19|20)\d{2}\b", " ", norm)
+    short = re.fullmatch(r"re ?(\d{2})", norm)  # LaLonde-style re74 / re78
+    if short:
+        return "annual_earnings", None, 1900 + int(short.group(1))
+    for key, synonyms in _MEASURE_SYNONYMS.items():
+        for synonym in synonyms:
+            if synonym == "re":
+                continue
+            if re.search(rf"\b{re.escape(synonym)}\b", words):
+                point = None
+                for candidate, time_words in _TIME_WORDS:
+                    if any(re.search(rf"\b{re.escape(w)}\b", words) for w in time_words):
+                        point = candidate
+                        break
+                return key, point, year
+    return None
+
+
+def suggest_profile(
+    data: SheetData,
+    header_row: int | None = None,
+    measures: Mapping[str, str] | None = None,
+) -> ImportProfile:
+    """A suggested mapping for every column of the sheet (nothing is decided for good)."""
+    header_row = header_row or detect_header_row(data)
+    headers = data.rows[header_row - 1] if header_row - 1 < len(data.rows) else []
+    width = max(len(headers), *(len(r) for r in data.rows[header_row:]), 0)
+    profile = ImportProfile(header_row=header_row, sheet=data.sheet)
+    if data.delimiter == ";" and _looks_decimal_comma(data, header_row):
+        profile.decimal = ","
+    used: set[str] = set()
+    measure_columns: list[tuple[ColumnMapping, str, str | None, int | None]] = []
+    for index in range(width):
+        header = _header_text(headers[index]) if index < len(headers) else ""
+        values = _column_values(data, header_row, index)
+        kind = _sniff_kind(values, data.formats.get(index, []))
+        column = ColumnMapping(index, header)
+        key, reason = _suggest_for_header(header)
+        if key == "barriers_expunged" and kind not in ("yesno", "empty"):
+            key, reason = None, ""  # answers are not yes/no: keep them verbatim below
+        if key is not None and key not in used:
+            column.target, column.reason = key, reason
+            used.add(key)
+            if key == "progress_pct":
+                column.options["percent"] = _percent_scale(values, kind)
+        elif (measure := _measure_for_header(header)) is not None:
+            measure_columns.append((column, *measure))
+        elif not values:
+            column.reason = "no values under this column"
+        elif not header and kind == "percent" and "progress_pct" not in used:
+            column.target = "progress_pct"
+            column.options["percent"] = _percent_scale(values, kind)
+            column.reason = "unnamed column of percentages: read as program progress"
+            used.add("progress_pct")
+        else:
+            label = header or f"Column {column.letter}"
+            column.target = f"custom:{label}"
+            column.options["type"] = kind if kind in CUSTOM_TYPES else "text"
+            column.reason = "no matching field: kept as a custom field"
+        profile.columns.append(column)
+    _assign_measure_time_points(measure_columns)
+    return profile
+
+
+def _assign_measure_time_points(
+    found: list[tuple[ColumnMapping, str, str | None, int | None]],
+) -> None:
+    by_measure: dict[str, list[tuple[ColumnMapping, str | None, int | None]]] = {}
+    for column, key, point, year in found:
+        by_measure.setdefault(key, []).append((column, point, year))
+    for key, columns in by_measure.items():
+        years = sorted({y for _c, _p, y in columns if y is not None})
+        taken: set[str] = set()
+        for column, point, year in columns:
+            if point is None and year is not None and len(years) > 1:
+                point = (
+                    "entry" if year == years[0] else "follow_up" if year == years[-1] else "during"
+                )
+            point = point or ("entry" if "entry" not in taken else "exit")
+            target = f"measure:{key}@{point}"
+            if point in taken:
+                column.target = f"custom:{column.header or 'Column ' + column.letter}"
+                column.options["type"] = "number"
+                column.reason = "a second column for the same measure and time: custom field"
+                continue
+            taken.add(point)
+            column.target = target
+            if year is not None:
+                column.options["year"] = year
+            column.reason = f"header {column.header!r} names a measure"
+
+
+def _percent_scale(values: list[Any], kind: str) -> str:
+    numbers = [v for v in values if isinstance(v, int | float) and not isinstance(v, bool)]
+    if kind == "percent" and numbers:
+        return "fraction"
+    if numbers and all(-1 <= v <= 1 for v in numbers):
+        return "fraction"
+    return "auto" if not numbers else "points"
+
+
+def _looks_decimal_comma(data: SheetData, header_row: int) -> bool:
+    hits = 0
+    for row in data.rows[header_row : header_row + 50]:
+        for value in row:
+            if isinstance(value, str) and re.fullmatch(r"\$?\s*\d+,\d{1,2}\s*\$?%?", value.strip()):
+                hits += 1
+    return hits > 0
+
+
+def apply_profile(data: SheetData, profile: ImportProfile) -> ImportProfile:
+    """``profile`` matched to this sheet's columns: by header text first, then by letter.
+
+    Columns the profile does not mention get a fresh suggestion."""
+    header_row = profile.header_row or detect_header_row(data)
+    suggested = suggest_profile(data, header_row)
+    headers = {_norm(c.header): c for c in suggested.columns if c.header}
+    by_index = {c.index: c for c in suggested.columns}
+    result = ImportProfile(
+        columns=[],
+        header_row=header_row,
+        sheet=data.sheet,
+        date_order=profile.date_order,
+        on_duplicate=profile.on_duplicate,
+        yes_words=profile.yes_words,
+        no_words=profile.no_words,
+        decimal=profile.decimal,
+    )
+    placed: dict[int, ColumnMapping] = {}
+    for saved in profile.columns:
+        match = headers.get(_norm(saved.header)) if saved.header else None
+        if match is None and saved.index in by_index:
+            current = by_index[saved.index]
+            if (
+                not saved.header
+                or not current.header
+                or _norm(current.header) == _norm(saved.header)
+            ):
+                match = current
+        if match is None or match.index in placed:
+            continue
+        placed[match.index] = ColumnMapping(
+            match.index, match.header, saved.target, dict(saved.options), "from the profile"
+        )
+    for column in suggested.columns:
+        result.columns.append(placed.get(column.index, column))
+    return result
+
+
+# --- preview ----------------------------------------------------------------------------
+@dataclass(frozen=True)
+class RowProblem:
+    row: int | None  # sheet row number, None for the whole file
+    column: str | None  # "H (Hourly wage)"
+    message: str
+    severity: Severity = "error"
+
+    @property
+    def is_error(self) -> bool:
+        return self.severity == "error"
+
+    def line(self) -> str:
+        where = "file" if self.row is None else f"row {self.row}"
+        if self.column:
+            where += f", column {self.column}"
+        return f"{where}: {self.message}" + (" (warning)" if self.severity == "warning" else "")
+
+
+@dataclass
+class Duplicate:
+    participant_id: int | None  # an existing record in the tracker
+    row: int | None  # an earlier row of the same sheet
+    name: str
+    matched_on: str  # "birth date 1990-01-01" / "enrollment date 2024-01-03"
+    code: str | None = None
+
+    def describe(self) -> str:
+        where = f"{self.code} in the tracker" if self.participant_id else f"row {self.row}"
+        return f"same name and {self.matched_on} as {self.name} ({where})"
+
+
+@dataclass
+class RowPlan:
+    row: int
+    values: dict[str, Any] = field(default_factory=dict)  # field key -> parsed value
+    measures: list[tuple[str, str, float, int | None]] = field(default_factory=list)
+    custom: dict[str, tuple[str, str]] = field(default_factory=dict)  # label -> (type, text)
+    rules: dict[str, str] = field(default_factory=dict)  # column display -> rule used
+    problems: list[RowProblem] = field(default_factory=list)
+    leftovers: list[str] = field(default_factory=list)  # values kept in a note
+    duplicate: Duplicate | None = None
+    choice: DuplicateChoice | None = None  # for duplicates
+    skip_reason: str | None = None
+
+    @property
+    def has_errors(self) -> bool:
+        return any(p.is_error for p in self.problems)
+
+    @property
+    def name(self) -> str:
+        return f"{self.values.get('first_name') or ''} {self.values.get('last_name') or ''}".strip()
+
+    def action(self, skip_invalid: bool = False) -> str:
+        """create | update | skip | reject"""
+        if self.skip_reason:
+            return "skip"
+        if self.has_errors:
+            return "skip" if skip_invalid else "reject"
+        if self.duplicate is not None:
+            choice = self.choice or "merge"
+            if choice == "skip":
+                return "skip"
+            if choice == "merge":
+                return "update"
+        return "create"
+
+
+@dataclass
+class ImportPreview:
+    source: Path
+    sheet: str | None
+    profile: ImportProfile
+    rows: list[RowPlan]
+    notices: list[RowProblem]  # about the whole file
+    empty_rows: int
+    date_order: DateOrder | None
+    new_options: dict[str, list[str]] = field(default_factory=dict)  # list -> values to add
+    new_custom_fields: dict[str, str] = field(default_factory=dict)  # label -> type
+    skip_invalid: bool = False
+    measure_names: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def source_name(self) -> str:
+        return self.source.name
+
+    def count(self, action: str) -> int:
+        return sum(1 for r in self.rows if r.action(self.skip_invalid) == action)
+
+    @property
+    def counts(self) -> dict[str, int]:
+        return {a: self.count(a) for a in ("create", "update", "skip", "reject")}
+
+    @property
+    def duplicates(self) -> list[RowPlan]:
+        return [r for r in self.rows if r.duplicate is not None]
+
+    @property
+    def blocking(self) -> bool:
+        return self.count("reject") > 0 or any(n.is_error for n in self.notices)
+
+    @property
+    def rejected_rows(self) -> list[RowPlan]:
+        return [r for r in self.rows if r.action(self.skip_invalid) == "reject"]
+
+    def problems(self) -> list[RowProblem]:
+        out = list(self.notices)
+        for row in self.rows:
+            out.extend(row.problems)
+        return out
+
+    def set_choice(self, row: int, choice: DuplicateChoice) -> None:
+        for plan in self.rows:
+            if plan.row == row:
+                plan.choice = choice
+                return
+        raise KeyError(row)
+
+    def summary_lines(self) -> list[str]:
+        counts = self.counts
+        where = f"{self.source_name}" + (f", sheet {self.sheet!r}" if self.sheet else "")
+        lines = [
+            f"{where}: header row {self.profile.header_row}, {len(self.rows)} data rows",
+            f"To create: {counts['create']}   to update: {counts['update']}   "
+            f"to skip: {counts['skip']}   rejected: {counts['reject']}",
+        ]
+        if self.empty_rows:
+            lines.append(f"Empty rows ignored: {self.empty_rows}")
+        if self.duplicates:
+            lines.append(f"Suspected duplicates: {len(self.duplicates)}")
+            for plan in self.duplicates:
+                assert plan.duplicate is not None
+                lines.append(
+                    f"  row {plan.row} {plan.name}: {plan.duplicate.describe()} -> "
+                    f"{plan.choice or 'merge'}"
+                )
+        for list_name, values in self.new_options.items():
+            lines.append(f"New values for the {list_name} list: {', '.join(values)}")
+        for label, kind in self.new_custom_fields.items():
+            lines.append(f"New custom field: {label} ({kind})")
+        return lines
+
+
+class _Context:
+    """What a preview needs from the tracker: option lists, measures, custom fields,
+    existing participants (for duplicates) and settings."""
+
+    def __init__(self, repo: Repository | None) -> None:
+        self.options: dict[str, list[str]] = {}
+        self.measures: dict[str, tuple[str, str | None]] = {
+            key: (name, unit) for key, name, unit, *_ in _default_measures()
+        }
+        self.custom: dict[str, tuple[int, str]] = {}  # label lower -> (id, type)
+        self.by_name: dict[tuple[str, str], list[tuple[int, str, date | None, set[date]]]] = {}
+        self.settings: dict[str, Any] = {}
+        if repo is None:
+            from tracker_desktop.core import defaults
+
+            self.options = {k: list(v) for k, v in defaults.OPTION_LISTS.items()}
+            return
+        with repo.reading() as conn:
+            for list_name, value in conn.execute(
+                select(schema.option_items.c.list_name, schema.option_items.c.value).order_by(
+                    schema.option_items.c.position, schema.option_items.c.id
+                )
+            ):
+                self.options.setdefault(list_name, []).append(value)
+            self.measures = {
+                r.key: (r.name, r.unit)
+                for r in conn.execute(
+                    select(schema.measures.c.key, schema.measures.c.name, schema.measures.c.unit)
+                )
+            }
+            for r in conn.execute(
+                select(
+                    schema.custom_fields.c.id,
+                    schema.custom_fields.c.label,
+                    schema.custom_fields.c.field_type,
+                )
+            ):
+                self.custom[r.label.lower()] = (r.id, r.field_type)
+            enrolled: dict[int, set[date]] = {}
+            for pid, day in conn.execute(
+                select(schema.enrollments.c.participant_id, schema.enrollments.c.enrolled_on)
+            ):
+                if day is not None:
+                    enrolled.setdefault(pid, set()).add(day)
+            p = schema.participants
+            for person in conn.execute(
+                select(
+                    p.c.id, p.c.participant_code, p.c.first_name, p.c.last_name, p.c.date_of_birth
+                ).where(p.c.archived_at.is_(None))
+            ):
+                name = (_name_key(person.first_name), _name_key(person.last_name))
+                self.by_name.setdefault(name, []).append(
+                    (
+                        person.id,
+                        person.participant_code,
+                        person.date_of_birth,
+                        enrolled.get(person.id, set()),
+                    )
+                )
+            for setting_key in ("wage_ceiling", "gpa_scale"):
+                self.settings[setting_key] = Writer(conn, None).setting(setting_key)
+
+
+def _default_measures() -> Iterable[tuple[Any, ...]]:
+    from tracker_desktop.core import defaults
+
+    return defaults.MEASURES
+
+
+def _name_key(text: object) -> str:
+    return " ".join(str(text or "").lower().split())
+
+
+_DATE_FIELDS = {f.key for f in FIELDS if f.kind == "date"}
+
+
+def build_preview(
+    data: SheetData,
+    profile: ImportProfile,
+    repo: Repository | None = None,
+    today: date | None = None,
+    progress: ProgressCallback | None = None,
+) -> ImportPreview:
+    """Parse and check every row; nothing is written."""
+    today = today or date.today()
+    context = _Context(repo)
+    header_row = profile.header_row or detect_header_row(data)
+    columns = [c for c in profile.columns if c.target != SKIP]
+    notices: list[RowProblem] = []
+    _check_mapping(columns, notices)
+
+    # Group-header rows and stray values above the header row are not data.
+    for number, row in enumerate(data.rows[: header_row - 1], start=1):
+        cells = [
+            f"{column_letter(i)}{number} = {parsing.clean_text(v)}"
+            for i, v in enumerate(row)
+            if v is not None
+        ]
+        if cells:
+            notices.append(
+                RowProblem(
+                    number,
+                    None,
+                    f"above the header row: not imported ({'; '.join(cells[:8])})",
+                    "info",
+                )
+            )
+
+    # Day/month order: stated in the profile, proven by the file, or asked for.
+    date_columns = [c.index for c in columns if c.target in _DATE_FIELDS]
+    order: DateOrder | None = profile.date_order
+    if order is None:
+        evidence = parsing.date_order_evidence(
+            row[i] for row in data.rows[header_row:] for i in date_columns if i < len(row)
+        )
+        if evidence.conflicting:
+            notices.append(
+                RowProblem(
+                    None,
+                    None,
+                    "the dates mix day/month/year and month/day/year: choose the order; rows "
+                    "that do not fit it are shown as problems",
+                    "warning",
+                )
+            )
+        elif evidence.order is not None:
+            order = evidence.order
+            notices.append(
+                RowProblem(
+                    None,
+                    None,
+                    f"dates read as {parsing.DATE_ORDER_LABELS[order]}: other dates in the "
+                    "file only work that way",
+                    "info",
+                )
+            )
+        if evidence.needs_choice:
+            notices.append(
+                RowProblem(
+                    None,
+                    None,
+                    f"dates like {evidence.example} could be day/month or month/day: choose the "
+                    'date order (the wizard\'s Date order box, or "date_order": "MDY" or '
+                    '"DMY" in the profile)',
+                    "error",
+                )
+            )
+
+    preview = ImportPreview(
+        source=data.source,
+        sheet=data.sheet,
+        profile=profile,
+        rows=[],
+        notices=notices,
+        empty_rows=0,
+        date_order=order,
+        measure_names={k: v[0] for k, v in context.measures.items()},
+    )
+    seen: dict[tuple[str, str], list[RowPlan]] = {}
+    data_rows = data.rows[header_row:]
+    total = len(data_rows)
+    for offset, row in enumerate(data_rows):
+        number = header_row + offset + 1
+        if progress is not None and offset % 500 == 0:
+            _report(progress, offset, total, f"Checking row {offset + 1:,} of {total:,}…")
+        if not row or all(v is None for v in row):
+            preview.empty_rows += 1
+            continue
+        plan = _plan_row(number, row, columns, profile, order, context, preview, today)
+        if plan is None:
+            preview.empty_rows += 1
+            continue
+        preview.rows.append(plan)
+        if plan.skip_reason or plan.has_errors:
+            continue
+        _find_duplicate(plan, context, seen)
+        if plan.duplicate is not None:
+            plan.choice = profile.on_duplicate
+        key = (_name_key(plan.values.get("first_name")), _name_key(plan.values.get("last_name")))
+        seen.setdefault(key, []).append(plan)
+    return preview
+
+
+def _check_mapping(columns: list[ColumnMapping], notices: list[RowProblem]) -> None:
+    targets: dict[str, list[str]] = {}
+    for column in columns:
+        targets.setdefault(column.target, []).append(column.display)
+    for target, where in targets.items():
+        if len(where) > 1:
+            notices.append(
+                RowProblem(
+                    None,
+                    None,
+                    f"{target_label(target)} is mapped from {len(where)} columns "
+                    f"({', '.join(where)}): map only one",
+                    "error",
+                )
+            )
+    mapped = set(targets)
+    if not ({"first_name", "last_name"} <= mapped or "full_name" in mapped):
+        notices.append(
+            RowProblem(
+                None,
+                None,
+                "map the first and last name columns (or one full-name column): every "
+                "participant needs a name",
+                "error",
+            )
+        )
+
+
+def _parse_cell(
+    spec: FieldSpec | None,
+    kind: str,
+    value: Any,
+    column: ColumnMapping,
+    profile: ImportProfile,
+    order: DateOrder | None,
+) -> Parsed[Any]:
+    if kind == "date":
+        return parsing.parse_date(value, order)
+    if kind == "money":
+        return parsing.parse_money(value, profile.decimal)
+    if kind == "number":
+        return parsing.parse_number(value, profile.decimal)
+    if kind == "percent":
+        return parsing.parse_percent(value, column.options.get("percent", "auto"))
+    if kind == "yesno":
+        return parsing.parse_yes_no(
+            value,
+            column.options.get("yes_words", profile.yes_words),
+            column.options.get("no_words", profile.no_words),
+        )
+    return parsing.parse_text(value)
+
+
+def _plan_row(
+    number: int,
+    row: list[Any],
+    columns: list[ColumnMapping],
+    profile: ImportProfile,
+    order: DateOrder | None,
+    context: _Context,
+    preview: ImportPreview,
+    today: date,
+) -> RowPlan | None:
+    plan = RowPlan(number)
+    where: dict[str, str] = {}  # field -> column display
+    any_value = False
+    for column in columns:
+        raw = row[column.index] if column.index < len(row) else None
+        if raw is None:
+            continue
+        any_value = True
+        target = column.target
+        spec = FIELD_BY_KEY.get(target)
+        if spec is not None:
+            kind = spec.kind
+        elif target.startswith("measure:"):
+            key = target[8:].partition("@")[0]
+            unit = context.measures.get(key, ("", None))[1] or ""
+            kind = "money" if "$" in unit else "number"
+        else:
+            kind = str(column.options.get("type", "text"))
+        try:
+            parsed = _parse_cell(spec, kind, raw, column, profile, order)
+        except ParseError as exc:
+            plan.problems.append(RowProblem(number, column.display, str(exc)))
+            continue
+        if parsed.value is None:
+            continue
+        plan.rules[column.display] = parsed.rule
+        if spec is not None:
+            value: Any = parsed.value
+            if spec.kind == "option" and spec.option_list:
+                matched = parsing.match_option(
+                    str(value), context.options.get(spec.option_list, [])
+                )
+                value = matched.value
+                if matched.rule != "list value":
+                    plan.rules[column.display] = matched.rule
+                if matched.rule == "not in the list":
+                    new = preview.new_options.setdefault(spec.option_list, [])
+                    if value not in new:
+                        new.append(value)
+                    plan.problems.append(
+                        RowProblem(
+                            number,
+                            column.display,
+                            f"{value!r} is not in the {spec.option_list.replace('_', ' ')} "
+                            "list: it will be added",
+                            "warning",
+                        )
+                    )
+            elif spec.kind == "benefits":
+                names = [n.strip() for n in re.split(r"[,;/]", str(value)) if n.strip()]
+                value = [
+                    parsing.match_option(n, context.options.get("benefits", [])).value
+                    for n in names
+                ]
+            plan.values[target] = value
+            where[target] = column.display
+        elif target.startswith("measure:"):
+            key, _, point = target[8:].partition("@")
+            plan.measures.append((key, point, float(parsed.value), column.options.get("year")))
+        else:
+            label = target[7:].strip()
+            field_type = str(column.options.get("type", "text"))
+            existing = context.custom.get(label.lower())
+            if existing is None:
+                preview.new_custom_fields.setdefault(label, field_type)
+            else:
+                field_type = existing[1]
+            plan.custom[label] = (field_type, _custom_text(parsed.value, field_type))
+    if not any_value:
+        return None
+    values = plan.values
+    if "full_name" in values:
+        first, last, rule = _split_name(str(values.pop("full_name")))
+        values.setdefault("first_name", first)
+        values.setdefault("last_name", last)
+        where.setdefault("first_name", where.get("full_name", ""))
+        where.setdefault("last_name", where.get("full_name", ""))
+        plan.rules[where.get("full_name", "name")] = rule
+    if not any(values.get(k) for k in ("first_name", "last_name", "participant_code")):
+        shown = [parsing.clean_text(v) for v in row if v is not None]
+        plan.skip_reason = (
+            "no name: looks like an example or placeholder row"
+            f" ({', '.join(str(s) for s in shown[:5])})"
+        )
+        plan.problems = [RowProblem(number, None, f"skipped: {plan.skip_reason}", "info")]
+        return plan
+    _validate(plan, where, context, today)
+    return plan
+
+
+def _split_name(text: str) -> tuple[str, str, str]:
+    if "," in text:
+        last, _, first = text.partition(",")
+        return first.strip(), last.strip(), "name split as 'Last, First'"
+    parts = text.split()
+    if len(parts) == 1:
+        return parts[0], "", "one word: used as the first name"
+    return " ".join(parts[:-1]), parts[-1], "name split as 'First Last'"
+
+
+def _custom_text(value: Any, field_type: str) -> str:
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float):
+        return validation.show(value)
+    return str(value)
+
+
+_PROBLEM_FIELD_TO_TARGET = {
+    "started_on": "job_started_on",
+    "ended_on": "job_ended_on",
+    "title": "job_title",
+    "promoted_on": "promoted_on",
+    "resolved_on": "barrier_resolved_on",
+}
+
+
+def _validate(plan: RowPlan, where: dict[str, str], context: _Context, today: date) -> None:
+    values = plan.values
+    settings = {k: v for k, v in context.settings.items() if v is not None}
+
+    def add(problems: list[validation.Problem], targets: Mapping[str, str] | None = None) -> None:
+        for problem in problems:
+            target = (targets or {}).get(problem.field, problem.field)
+            column = where.get(target)
+            if problem.field == "name" and targets:
+                column = where.get(targets.get("name", ""))
+            plan.problems.append(RowProblem(plan.row, column, problem.message, problem.severity))
+
+    participant = {
+        k: values.get(k)
+        for k in (
+            "first_name",
+            "last_name",
+            "preferred_name",
+            "date_of_birth",
+            "email",
+            "program",
+            "enrolled_on",
+            "exited_on",
+            "exit_reason",
+            "progress_pct",
+        )
+    }
+    add(validation.validate_participant(participant, settings, today))
+    birth = values.get("date_of_birth")
+
+    job = job_values(values)
+    if job is not None:
+        job_problems = validation.validate_job(job, settings, birth)
+        if values.get("employed") is True or "employer_benefits" in job:
+            job_problems = [p for p in job_problems if p.field != "employer"]
+        add(
+            job_problems,
+            {"started_on": "job_started_on", "ended_on": "job_ended_on", "title": "job_title"},
+        )
+        if values.get("employed") is False:
+            plan.problems.append(
+                RowProblem(
+                    plan.row,
+                    where.get("employed"),
+                    "Employed is No but job details are filled in: the job is recorded as "
+                    "ended (end date: the day of the import)",
+                    "warning",
+                )
+            )
+    else:
+        leftover = [
+            f"{where.get(k, FIELD_BY_KEY[k].label)}: {'Yes' if values[k] else 'No'}"
+            for k in ("employer_benefits",)
+            if k in values
+        ]
+        if leftover:
+            plan.leftovers.extend(leftover)
+            plan.problems.append(
+                RowProblem(
+                    plan.row,
+                    where.get("employer_benefits"),
+                    "no job on this row (Employed is not Yes and there is no wage, date or "
+                    "employer): the answer is kept in a case note",
+                    "warning",
+                )
+            )
+    for kind, name_key, date_key in (
+        ("certification", "certification", "certification_on"),
+        ("degree", "degree", "degree_on"),
+    ):
+        credential = credential_values(values, kind)
+        if credential is None:
+            if date_key in values:
+                plan.problems.append(
+                    RowProblem(
+                        plan.row,
+                        where.get(date_key),
+                        f"a {kind} date without a {kind} name",
+                        "error",
+                    )
+                )
+            continue
+        earned = credential.get("earned_on")
+        if isinstance(earned, date) and earned > today:
+            credential["expected"] = True
+            plan.problems.append(
+                RowProblem(
+                    plan.row,
+                    where.get(date_key),
+                    f"{credential['name']} on {earned.isoformat()} is in the future: "
+                    "recorded as expected",
+                    "warning",
+                )
+            )
+        add(
+            validation.validate_credential(credential, settings, birth, today),
+            {"name": name_key, "earned_on": date_key},
+        )
+    if (
+        "gpa" in values
+        and credential_values(values, "degree") is None
+        and credential_values(values, "certification") is None
+    ):
+        add(validation.check_gpa(values["gpa"], float(settings.get("gpa_scale", 4.0))))
+        plan.leftovers.append(f"GPA: {validation.show(values['gpa'])}")
+        plan.problems.append(
+            RowProblem(
+                plan.row,
+                where.get("gpa"),
+                "a GPA without a degree or certification: kept in a case note",
+                "warning",
+            )
+        )
+    if "promotion_title" in values or "promoted_on" in values:
+        promotion = {
+            "title": values.get("promotion_title"),
+            "promoted_on": values.get("promoted_on"),
+        }
+        add(
+            validation.validate_promotion(promotion, birth),
+            {"title": "promotion_title", "promoted_on": "promoted_on"},
+        )
+    barrier = barrier_values(values)
+    if barrier is not None:
+        add(
+            validation.validate_barrier(barrier, today),
+            {"barrier_type": "barrier_type", "resolved_on": "barrier_resolved_on"},
+        )
+    if "progress_pct" in values:
+        add(validation.check_percent(values["progress_pct"]))
+
+
+def job_values(values: Mapping[str, Any]) -> dict[str, Any] | None:
+    """The job a row describes, or None when it describes none."""
+    details = {
+        "employer": values.get("employer"),
+        "title": values.get("job_title"),
+        "started_on": values.get("job_started_on"),
+        "ended_on": values.get("job_ended_on"),
+        "hourly_wage": values.get("hourly_wage"),
+        "hours_per_week": values.get("hours_per_week"),
+    }
+    has_details = any(v is not None for v in details.values())
+    if not has_details and values.get("employed") is not True:
+        return None
+    job = {k: v for k, v in details.items() if v is not None}
+    if "employer_benefits" in values:
+        job["employer_benefits"] = values["employer_benefits"]
+    return job
+
+
+def credential_values(values: Mapping[str, Any], kind: str) -> dict[str, Any] | None:
+    name = values.get(kind)
+    if not name:
+        return None
+    credential: dict[str, Any] = {
+        "kind": kind,
+        "name": name,
+        "earned_on": values.get(f"{kind}_on"),
+        "expected": False,
+    }
+    has_degree = bool(values.get("degree"))
+    if "gpa" in values and (kind == "degree" or not has_degree):
+        credential["gpa"] = values["gpa"]
+    return credential
+
+
+def barrier_values(values: Mapping[str, Any]) -> dict[str, Any] | None:
+    expunged = values.get("barriers_expunged")
+    if "barrier_type" not in values and expunged is None:
+        return None
+    status = "Expunged" if expunged is True else "Open"
+    if expunged is None:
+        status = "Resolved" if values.get("barrier_resolved_on") else "Open"
+    return {
+        "barrier_type": values.get("barrier_type") or "Other",
+        "status": status,
+        "resolved_on": values.get("barrier_resolved_on"),
+    }
+
+
+def _find_duplicate(
+    plan: RowPlan, context: _Context, seen: dict[tuple[str, str], list[RowPlan]]
+) -> None:
+    key = (_name_key(plan.values.get("first_name")), _name_key(plan.values.get("last_name")))
+    birth = plan.values.get("date_of_birth")
+    enrolled = plan.values.get("enrolled_on")
+    name = plan.name
+    for pid, code, their_birth, their_enrolled in context.by_name.get(key, []):
+        if birth is not None and birth == their_birth:
+            plan.duplicate = Duplicate(pid, None, name, f"birth date {birth}", code)
+            return
+        if enrolled is not None and enrolled in their_enrolled:
+            plan.duplicate = Duplicate(pid, None, name, f"enrollment date {enrolled}", code)
+            return
+    for earlier in seen.get(key, []):
+        if birth is not None and birth == earlier.values.get("date_of_birth"):
+            plan.duplicate = Duplicate(None, earlier.row, name, f"birth date {birth}")
+            return
+        if enrolled is not None and enrolled == earlier.values.get("enrolled_on"):
+            plan.duplicate = Duplicate(None, earlier.row, name, f"enrollment date {enrolled}")
+            return
+
+
+# --- writing ----------------------------------------------------------------------------
+@dataclass
+class ImportResult:
+    batch_id: int
+    created: int
+    updated: int
+    skipped: int
+    source_name: str
+
+    def line(self) -> str:
+        return (
+            f"Imported {self.source_name}: {self.created} created, {self.updated} updated, "
+            f"{self.skipped} skipped (import #{self.batch_id}; undo with the Import screen)"
+        )
+
+
+def _report(progress: ProgressCallback, done: int, total: int, label: str) -> None:
+    if progress(done, total, label) is False:
+        raise ImportCancelledError()
+
+
+class _Bulk:
+    """Collects inserts per table with ids assigned up front, then writes each table with
+    one executemany plus one executemany of audit rows (the import's fast path)."""
+
+    def __init__(self, tx: Writer) -> None:
+        self.tx = tx
+        self.rows: dict[str, list[dict[str, Any]]] = {}
+        self.next_id: dict[str, int] = {}
+
+    def add(self, table: str, values: dict[str, Any]) -> int:
+        if table not in self.next_id:
+            t = schema.metadata.tables[table]
+            highest = self.tx.conn.execute(select(func.max(t.c.id))).scalar()
+            self.next_id[table] = int(highest or 0) + 1
+        row_id = self.next_id[table]
+        self.next_id[table] += 1
+        self.rows.setdefault(table, []).append({"id": row_id, **values})
+        return row_id
+
+    def flush(self) -> None:
+        order = [t.name for t in schema.metadata.sorted_tables if t.name in self.rows]
+        audit: list[dict[str, Any]] = []
+        for name in order:
+            rows = self.rows.pop(name)
+            table = schema.metadata.tables[name]
+            keys: list[str] = []
+            for row in rows:
+                for key in row:
+                    if key not in keys:
+                        keys.append(key)
+            full = [{k: row.get(k) for k in keys} for row in rows]
+            self.tx.conn.execute(insert(table), full)
+            for row in rows:
+                summary = {k: _audit_text(v) for k, v in row.items() if v is not None and k != "id"}
+                audit.append(
+                    {
+                        "at": self.tx.at,
+                        "staff": self.tx.staff,
+                        "action": "insert",
+                        "table_name": name,
+                        "row_id": row["id"],
+                        "participant_id": row["id"]
+                        if name == "participants"
+                        else row.get("participant_id"),
+                        "field": None,
+                        "old_value": None,
+                        "new_value": json.dumps(summary, ensure_ascii=False),
+                        "reason": self.tx.reason,
+                        "import_batch_id": self.tx.import_batch_id,
+                    }
+                )
+        if audit:
+            self.tx.conn.execute(insert(schema.audit_log), audit)
+
+
+def _audit_text(value: object) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, date | datetime):
+        return value.isoformat()
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return str(value)
+
+
+def run_import(
+    repo: Repository,
+    preview: ImportPreview,
+    progress: ProgressCallback | None = None,
+    today: date | None = None,
+) -> ImportResult:
+    """Write the previewed rows as ONE batch: all of them or, on any failure or cancel,
+    none.  Refuses while rows are rejected (fix them, or set ``skip_invalid``)."""
+    if preview.blocking:
+        raise ImportFileError(
+            f"{preview.count('reject')} row(s) have problems that block the import; fix them or "
+            "choose to skip them"
+        )
+    today = today or date.today()
+    plans = [r for r in preview.rows if r.action(preview.skip_invalid) in ("create", "update")]
+    skipped = sum(1 for r in preview.rows if r.action(preview.skip_invalid) == "skip")
+    total = len(plans)
+    created = updated = 0
+    with repo.transaction(reason=f"import of {preview.source_name}") as tx:
+        batch_id = int(
+            tx.conn.execute(
+                insert(schema.import_batches).values(
+                    imported_at=tx.at,
+                    staff=tx.staff,
+                    source_name=preview.source_name,
+                    sheet=preview.sheet,
+                    created_count=0,
+                    updated_count=0,
+                    status="imported",
+                    profile=json.dumps(preview.profile.to_json(), ensure_ascii=False),
+                )
+            ).inserted_primary_key[0]  # type: ignore[index]
+        )
+        tx.import_batch_id = batch_id
+        tx.audit("insert", "import_batches", batch_id, None, new=preview.source_name)
+        for list_name, values in preview.new_options.items():
+            start = tx.conn.execute(
+                select(func.coalesce(func.max(schema.option_items.c.position), -1)).where(
+                    schema.option_items.c.list_name == list_name
+                )
+            ).scalar_one()
+            for offset, value in enumerate(values, start=1):
+                tx.insert(
+                    schema.option_items,
+                    {
+                        "list_name": list_name,
+                        "value": value,
+                        "position": int(start) + offset,
+                        "active": True,
+                    },
+                )
+        custom_ids = _ensure_custom_fields(tx, preview)
+        measure_ids = {
+            r.key: r.id
+            for r in tx.conn.execute(select(schema.measures.c.key, schema.measures.c.id))
+        }
+        bulk = _Bulk(tx)
+        prefix = str(tx.setting("participant_code_prefix", "P-"))
+        next_code = int(tx.next_participant_code()[len(prefix) :])
+        row_to_pid: dict[int, int] = {}
+        for done, plan in enumerate(plans):
+            if progress is not None and done % 250 == 0:
+                _report(progress, done, total, f"Importing row {done + 1:,} of {total:,}…")
+            target_pid: int | None = None
+            if plan.action(preview.skip_invalid) == "update" and plan.duplicate is not None:
+                target_pid = plan.duplicate.participant_id or row_to_pid.get(
+                    plan.duplicate.row or -1
+                )
+            if target_pid is None:
+                profile_values = {k: plan.values.get(k) for k in _PROFILE_KEYS if k in plan.values}
+                code = profile_values.pop("participant_code", None)
+                if not code:
+                    code = f"{prefix}{next_code:05d}"
+                    next_code += 1
+                pid = bulk.add(
+                    "participants",
+                    {
+                        "participant_code": code,
+                        "created_at": tx.at,
+                        "updated_at": tx.at,
+                        "import_batch_id": batch_id,
+                        **profile_values,
+                    },
+                )
+                created += 1
+                _add_children(bulk, pid, plan, preview, custom_ids, measure_ids, today, None)
+            else:
+                bulk.flush()  # the record may have been created earlier in this batch
+                pid = target_pid
+                _merge(tx, pid, plan)
+                _add_children(bulk, pid, plan, preview, custom_ids, measure_ids, today, tx)
+                bulk.flush()
+                updated += 1
+            row_to_pid[plan.row] = pid
+        if progress is not None:
+            _report(progress, total, total, "Saving…")
+        bulk.flush()
+        tx.conn.execute(
+            update(schema.import_batches)
+            .where(schema.import_batches.c.id == batch_id)
+            .values(created_count=created, updated_count=updated)
+        )
+    return ImportResult(batch_id, created, updated, skipped, preview.source_name)
+
+
+_PROFILE_KEYS = (
+    "participant_code",
+    "first_name",
+    "last_name",
+    "preferred_name",
+    "date_of_birth",
+    "age_range",
+    "phone",
+    "email",
+    "housing_status",
+    "education_at_entry",
+)
+
+
+def _ensure_custom_fields(tx: Writer, preview: ImportPreview) -> dict[str, int]:
+    fields = schema.custom_fields
+    existing = {r.label.lower(): r.id for r in tx.conn.execute(select(fields.c.id, fields.c.label))}
+    keys = {r[0] for r in tx.conn.execute(select(fields.c.key))}
+    position = int(
+        tx.conn.execute(select(func.coalesce(func.max(fields.c.position), -1))).scalar_one()
+    )
+    for label, field_type in preview.new_custom_fields.items():
+        if label.lower() in existing:
+            continue
+        key = base = re.sub(r"[^a-z0-9]+", "_", label.lower()).strip("_") or "field"
+        number = 2
+        while key in keys:
+            key, number = f"{base}_{number}", number + 1
+        keys.add(key)
+        position += 1
+        existing[label.lower()] = tx.insert(
+            fields,
+            {
+                "key": key,
+                "label": label,
+                "field_type": field_type,
+                "position": position,
+                "active": True,
+            },
+        )
+    return existing
+
+
+def _merge(tx: Writer, pid: int, plan: RowPlan) -> None:
+    values = {
+        k: plan.values[k]
+        for k in _PROFILE_KEYS
+        if k in plan.values and k != "participant_code" and plan.values[k] is not None
+    }
+    if values:
+        changed = tx.update(schema.participants, pid, values)
+        if changed:
+            tx.update(schema.participants, pid, {"updated_at": tx.at})
+
+
+def _existing(tx: Writer | None, table: str, pid: int) -> list[dict[str, Any]]:
+    if tx is None:
+        return []
+    t = schema.metadata.tables[table]
+    return [dict(r) for r in tx.conn.execute(select(t).where(t.c.participant_id == pid)).mappings()]
+
+
+def _already(existing: list[dict[str, Any]], row: Mapping[str, Any], keys: Sequence[str]) -> bool:
+    return any(all(e.get(k) == row.get(k) for k in keys) for e in existing)
+
+
+def _add_children(
+    bulk: _Bulk,
+    pid: int,
+    plan: RowPlan,
+    preview: ImportPreview,
+    custom_ids: Mapping[str, int],
+    measure_ids: Mapping[str, int],
+    today: date,
+    merging: Writer | None,
+) -> None:
+    values = plan.values
+
+    def add(table: str, row: dict[str, Any], keys: Sequence[str]) -> None:
+        row["participant_id"] = pid
+        if merging is not None and _already(_existing(merging, table, pid), row, keys):
+            return
+        bulk.add(table, row)
+
+    if values.get("program") or values.get("enrolled_on"):
+        add(
+            "enrollments",
+            {
+                "program": values.get("program"),
+                "enrolled_on": values.get("enrolled_on"),
+                "progress_pct": values.get("progress_pct"),
+                "exited_on": values.get("exited_on"),
+                "exit_reason": values.get("exit_reason"),
+            },
+            ("program", "enrolled_on"),
+        )
+    job = job_values(values)
+    if job is not None:
+        row = {"is_entry_job": False, **job}
+        if values.get("employed") is False and row.get("ended_on") is None:
+            row["ended_on"] = today
+        add("jobs", row, ("started_on", "hourly_wage", "employer", "title"))
+    if values.get("promotion_title"):
+        add(
+            "promotions",
+            {"title": values["promotion_title"], "promoted_on": values.get("promoted_on")},
+            ("title", "promoted_on"),
+        )
+    for kind in ("certification", "degree"):
+        credential = credential_values(values, kind)
+        if credential is not None:
+            earned = credential.get("earned_on")
+            if isinstance(earned, date) and earned > today:
+                credential["expected"] = True
+            add("credentials", credential, ("kind", "name", "earned_on"))
+    for benefit in values.get("public_benefits") or []:
+        add("participant_benefits", {"benefit": benefit}, ("benefit",))
+    barrier = barrier_values(values)
+    if barrier is not None:
+        add("legal_barriers", barrier, ("barrier_type", "status", "resolved_on"))
+    for key, point, number, year in plan.measures:
+        if key not in measure_ids:
+            continue
+        add(
+            "measurements",
+            {
+                "measure_id": measure_ids[key],
+                "time_point": point,
+                "measured_on": date(year, 12, 31) if year else None,
+                "value": number,
+            },
+            ("measure_id", "time_point"),
+        )
+    for label, (_type, text) in plan.custom.items():
+        field_id = custom_ids.get(label.lower())
+        if field_id is None:
+            continue
+        if merging is not None:
+            t = schema.custom_values
+            current = merging.conn.execute(
+                select(t.c.id, t.c.value).where(t.c.participant_id == pid, t.c.field_id == field_id)
+            ).first()
+            if current is not None:
+                if current.value != text:
+                    merging.update(t, int(current.id), {"value": text})
+                continue
+        bulk.add("custom_values", {"participant_id": pid, "field_id": field_id, "value": text})
+    note_lines = list(plan.leftovers)
+    if values.get("note"):
+        note_lines.insert(0, str(values["note"]))
+    if note_lines:
+        body = "\n".join(note_lines)
+        if plan.leftovers:
+            body += f"\n(imported from {preview.source_name}, row {plan.row})"
+        add(
+            "notes",
+            {"noted_on": today, "author": bulk.tx.staff, "body": body},
+            ("body",),
+        )
+
+
+# --- batches and undo -------------------------------------------------------------------
+@dataclass(frozen=True)
+class BatchInfo:
+    id: int
+    imported_at: datetime
+    staff: str | None
+    source_name: str
+    sheet: str | None
+    created: int
+    updated: int
+    status: str
+
+    @property
+    def undo_label(self) -> str:
+        people = self.created + self.updated
+        return (
+            f"Undo import of {self.source_name}, {people} participant{'s' if people != 1 else ''}"
+        )
+
+    @property
+    def can_undo(self) -> bool:
+        return self.status == "imported"
+
+
+def list_batches(repo: Repository) -> list[BatchInfo]:
+    b = schema.import_batches
+    with repo.reading() as conn:
+        return [
+            BatchInfo(
+                r.id,
+                r.imported_at,
+                r.staff,
+                r.source_name,
+                r.sheet,
+                r.created_count,
+                r.updated_count,
+                r.status,
+            )
+            for r in conn.execute(select(b).order_by(b.c.id.desc()))
+        ]
+
+
+def get_batch(repo: Repository, batch_id: int) -> BatchInfo:
+    for batch in list_batches(repo):
+        if batch.id == batch_id:
+            return batch
+    raise ImportFileError(f"There is no import #{batch_id}")
+
+
+def edited_since_import(repo: Repository, batch_id: int) -> int:
+    """How many of the batch's participants were changed after the import."""
+    log = schema.audit_log
+    with repo.reading() as conn:
+        last = conn.execute(
+            select(func.max(log.c.id)).where(log.c.import_batch_id == batch_id)
+        ).scalar()
+        if last is None:
+            return 0
+        pids = select(schema.participants.c.id).where(
+            schema.participants.c.import_batch_id == batch_id
+        )
+        return int(
+            conn.execute(
+                select(func.count(func.distinct(log.c.participant_id))).where(
+                    log.c.id > last, log.c.participant_id.in_(pids)
+                )
+            ).scalar_one()
+        )
+
+
+def undo_import(
+    repo: Repository, batch_id: int, progress: ProgressCallback | None = None
+) -> BatchInfo:
+    """Take a batch back out in one transaction: participants it created are deleted
+    (with everything under them), rows it added to existing records are deleted and the
+    fields it changed get their old values back."""
+    batch = get_batch(repo, batch_id)
+    if not batch.can_undo:
+        raise ImportFileError(f"Import #{batch_id} ({batch.source_name}) was already undone")
+    log = schema.audit_log
+    with repo.transaction(reason=f"undo import of {batch.source_name}") as tx:
+        tx.import_batch_id = batch_id
+        conn: Connection = tx.conn
+        entries = list(
+            conn.execute(
+                select(log.c.action, log.c.table_name, log.c.row_id, log.c.field, log.c.old_value)
+                .where(log.c.import_batch_id == batch_id, log.c.action.in_(("insert", "update")))
+                .order_by(log.c.id.desc())
+            )
+        )
+        created = [
+            int(r[0])
+            for r in conn.execute(
+                select(schema.participants.c.id).where(
+                    schema.participants.c.import_batch_id == batch_id
+                )
+            )
+        ]
+        created_set = set(created)
+        settings_rows: list[tuple[Any, dict[str, Any]]] = []
+        total = len(entries)
+        for done, entry in enumerate(entries):
+            if progress is not None and done % 500 == 0:
+                _report(progress, done, total, f"Undoing {done + 1:,} of {total:,}…")
+            table = schema.metadata.tables.get(entry.table_name)
+            if table is None or entry.row_id is None or table.name == "import_batches":
+                continue
+            if table.name == "participants" and entry.action == "insert":
+                continue  # deleted below, all at once
+            exists = (
+                conn.execute(select(table).where(table.c.id == entry.row_id)).mappings().first()
+            )
+            if exists is None:
+                continue
+            owner = exists.get("participant_id")
+            if owner in created_set:
+                continue  # goes with its participant
+            if entry.action == "insert":
+                if table.name in ("custom_fields", "option_items"):
+                    settings_rows.append((table, dict(exists)))
+                    continue
+                tx.delete(table, int(entry.row_id))
+            elif entry.field:
+                tx.update(
+                    table,
+                    int(entry.row_id),
+                    {entry.field: _from_audit(table, entry.field, entry.old_value)},
+                )
+        p = schema.participants
+        if created:
+            audit_rows = [
+                {
+                    "at": tx.at,
+                    "staff": tx.staff,
+                    "action": "delete",
+                    "table_name": "participants",
+                    "row_id": pid,
+                    "participant_id": pid,
+                    "field": None,
+                    "old_value": None,
+                    "new_value": None,
+                    "reason": tx.reason,
+                    "import_batch_id": batch_id,
+                }
+                for pid in created
+            ]
+            conn.execute(insert(log), audit_rows)
+            for start in range(0, len(created), 500):
+                chunk = created[start : start + 500]
+                conn.execute(p.delete().where(p.c.id.in_(chunk)))
+        for table, row in settings_rows:  # new custom fields go if nothing uses them now
+            if not _in_use(conn, table.name, row):
+                tx.delete(table, int(row["id"]))
+        conn.execute(
+            update(schema.import_batches)
+            .where(schema.import_batches.c.id == batch_id)
+            .values(status="undone")
+        )
+    return get_batch(repo, batch_id)
+
+
+def _in_use(conn: Connection, table: str, row: Mapping[str, Any]) -> bool:
+    if table == "custom_fields":
+        values = schema.custom_values
+        return bool(
+            conn.execute(
+                select(func.count()).select_from(values).where(values.c.field_id == row["id"])
+            ).scalar_one()
+        )
+    return True  # list values stay in Settings (other records may use them)
+
+
+def _from_audit(table: Any, field_name: str, text: str | None) -> Any:
+    if text is None:
+        return None
+    column_type = type(table.c[field_name].type).__name__
+    if column_type == "Date":
+        return date.fromisoformat(text)
+    if column_type == "DateTime":
+        return datetime.fromisoformat(text)
+    if column_type == "Boolean":
+        return text == "yes"
+    if column_type == "Float":
+        return float(text)
+    if column_type == "Integer":
+        return int(text)
+    return text
+
+
+# --- one call for the CLI ---------------------------------------------------------------
+def prepare(
+    path: Path,
+    repo: Repository | None,
+    profile: ImportProfile | None = None,
+    sheet: str | None = None,
+    date_order: DateOrder | None = None,
+    progress: ProgressCallback | None = None,
+) -> ImportPreview:
+    """Read, map (the profile, or suggestions) and preview in one go."""
+    data = read_table(path, sheet or (profile.sheet if profile else None), progress)
+    mapped = apply_profile(data, profile) if profile is not None else suggest_profile(data)
+    if date_order is not None:
+        mapped.date_order = date_order
+    return build_preview(data, mapped, repo, progress=progress)
+
+
+def profile_asdict(profile: ImportProfile) -> dict[str, Any]:
+    return asdict(profile)
