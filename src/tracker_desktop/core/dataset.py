@@ -138,15 +138,6 @@ _COLUMN_TABLES: dict[str, tuple[str, tuple[Column, ...]]] = {
             ("ended_on", "ended_on", DAY),
         ),
     ),
-    "assessments": (
-        f"assessments WHERE {_LIVE}",
-        (
-            ("participant_id", "participant_id", INT),
-            ("stage", "stage", CODE),
-            ("assessed_on", "assessed_on", DAY),
-            ("passed", "passed", FLAG),
-        ),
-    ),
     "promotions": (
         f"promotions WHERE {_LIVE}",
         (
@@ -197,6 +188,23 @@ _COLUMN_TABLES: dict[str, tuple[str, tuple[Column, ...]]] = {
 }
 
 
+def _assessment_totals(as_of: date) -> tuple[str, tuple[Column, ...]]:
+    """Assessments dated on or before ``as_of``, summed per participant and stage (the
+    table is the largest in the file and only pass rates are computed from it)."""
+    source = (
+        "(SELECT participant_id, stage, count(*) AS assessed, "
+        "coalesce(sum(passed), 0) AS passed FROM assessments "
+        f"WHERE {_LIVE} AND assessed_on <= '{as_of.isoformat()}' "
+        "GROUP BY participant_id, stage)"
+    )
+    return source, (
+        ("participant_id", "participant_id", INT),
+        ("stage", "stage", CODE),
+        ("assessed", "assessed", INT),
+        ("passed", "passed", INT),
+    )
+
+
 def _day_sql(expr: str) -> str:
     return f"CAST(julianday({expr}) - 2440587.5 AS INTEGER)"
 
@@ -239,12 +247,8 @@ def _read_columns(raw: Any, source: str, columns: tuple[Column, ...]) -> pd.Data
         elif kind == CODE:
             values = [
                 str(r[0])
-                for r in raw.execute(
-                    f"SELECT DISTINCT {expr} FROM {source.split(' ORDER BY')[0]} "
-                    f"WHERE {expr} IS NOT NULL"
-                    if " WHERE " not in source
-                    else f"SELECT DISTINCT {expr} FROM {source} AND {expr} IS NOT NULL"
-                ).fetchall()
+                for r in raw.execute(f"SELECT DISTINCT {expr} FROM {source}").fetchall()
+                if r[0] is not None
             ]
             categories[name] = sorted(values)
             if values:
@@ -286,7 +290,7 @@ class Dataset:
     participants: pd.DataFrame
     enrollments: pd.DataFrame
     stage_history: pd.DataFrame
-    assessments: pd.DataFrame
+    assessment_totals: pd.DataFrame  # participant_id, stage, assessed, passed (to as_of)
     jobs: pd.DataFrame
     promotions: pd.DataFrame
     credentials: pd.DataFrame
@@ -296,6 +300,7 @@ class Dataset:
     legal_barriers: pd.DataFrame
     measures: pd.DataFrame
     stages: pd.DataFrame
+    as_of: date = field(default_factory=date.today)
     targets: dict[str, float] = field(default_factory=dict)
     followup_days: list[int] = field(default_factory=lambda: [30, 90, 180, 365])
     programs: list[str] = field(default_factory=list)
@@ -313,8 +318,13 @@ class Dataset:
         }
 
 
-def load_dataset(repo: Repository) -> Dataset:
-    """Read every table the metrics and exports need in one read transaction."""
+def load_dataset(repo: Repository, as_of: date | None = None) -> Dataset:
+    """Read every table the metrics and exports need in one read transaction.
+
+    ``as_of`` (default today) only matters for ``assessment_totals``, which are summed in
+    SQL up to that day; compute metrics for the same as-of date.
+    """
+    as_of = as_of or date.today()
     frames: dict[str, pd.DataFrame] = {}
     with repo.reading() as conn:
         raw = conn.connection.dbapi_connection
@@ -323,6 +333,7 @@ def load_dataset(repo: Repository) -> Dataset:
             frames[name] = _read_rows(raw, source, columns)
         for name, (source, columns) in _COLUMN_TABLES.items():
             frames[name] = _read_columns(raw, source, columns)
+        frames["assessment_totals"] = _read_columns(raw, *_assessment_totals(as_of))
         targets = {
             str(k): float(v)
             for k, v in raw.execute("SELECT metric_key, target FROM metric_targets").fetchall()
@@ -361,6 +372,7 @@ def load_dataset(repo: Repository) -> Dataset:
         if program not in programs:
             programs.append(program)
     return Dataset(
+        as_of=as_of,
         targets=targets,
         followup_days=followup_days,
         programs=programs,

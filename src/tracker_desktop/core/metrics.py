@@ -28,7 +28,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from typing import Any
 
@@ -71,7 +71,7 @@ class Filters:
     program: str | None = None
     date_from: date | None = None  # cohort: enrollment date on or after
     date_to: date | None = None  # cohort: enrollment date on or before
-    as_of: date | None = None  # None = today
+    as_of: date | None = None  # None = the dataset's as-of date (load_dataset: today)
 
     def effective_as_of(self) -> date:
         return self.as_of or date.today()
@@ -615,9 +615,15 @@ def _first_per(frame: pd.DataFrame, by: str, order: list[str]) -> pd.DataFrame:
 
 class _Builder:
     def __init__(self, dataset: Dataset, filters: Filters) -> None:
+        if filters.as_of is not None and filters.as_of != dataset.as_of:
+            raise ValueError(
+                f"The data was loaded as of {dataset.as_of.isoformat()}; load it with "
+                f"load_dataset(repo, as_of={filters.as_of.isoformat()!r}) to compute as of "
+                "that day."
+            )
         self.ds = dataset
-        self.filters = filters
-        self.as_of = filters.effective_as_of()
+        self.filters = replace(filters, as_of=dataset.as_of)
+        self.as_of = dataset.as_of
         self.ts = pd.Timestamp(self.as_of)
         self.metrics: dict[str, MetricResult] = {}
         self.breakdowns: dict[str, Breakdown] = {}
@@ -1192,24 +1198,23 @@ class _Builder:
 
     def progression(self, pf: pd.DataFrame) -> None:
         ts = self.ts
-        assessments = self.children(self.ds.assessments, pf)
-        assessments = assessments[assessments["assessed_on"] <= ts]
+        totals = self.children(self.ds.assessment_totals, pf)
         history = self.children(self.ds.stage_history, pf)
         finished = history[history["ended_on"].notna() & (history["ended_on"] <= ts)].copy()
         finished["days"] = (finished["ended_on"] - finished["started_on"]).dt.days
         stage_names = self.ds.stage_names
-        assessed = set(assessments["stage"].dropna().unique())
+        assessed = set(totals["stage"].dropna().unique())
         for stage in stage_names:
             if stage not in assessed:
                 continue
-            rows = assessments[assessments["stage"] == stage]
-            passed = rows[rows["passed"].fillna(False).astype(bool)]
+            rows = totals[totals["stage"] == stage]
+            passed = rows[rows["passed"] > 0]
             self.rate(
                 f"pass_rate.{slug(stage)}",
                 _pids(passed),
                 _pids(rows),
-                numerator_count=len(passed),
-                denominator_count=len(rows),
+                numerator_count=int(rows["passed"].sum()),
+                denominator_count=int(rows["assessed"].sum()),
             )
         for stage in stage_names:
             rows = finished[finished["stage"] == stage]
@@ -1282,8 +1287,7 @@ def _pids(frame: pd.DataFrame) -> pd.Index:
 # --- entry points ------------------------------------------------------------------------
 def compute(dataset: Dataset, filters: Filters | None = None) -> MetricsReport:
     """Every metric of DESIGN.md section 4 over ``dataset`` with ``filters``."""
-    filters = filters or Filters()
-    builder = _Builder(dataset, filters)
+    builder = _Builder(dataset, filters or Filters())
     pf = builder.enrich(builder.population())
     builder.participant_counts(pf)
     builder.employment(pf)
@@ -1295,7 +1299,7 @@ def compute(dataset: Dataset, filters: Filters | None = None) -> MetricsReport:
     builder.distributions(pf)
     ordered = _ordered(builder.metrics)
     return MetricsReport(
-        filters=filters,
+        filters=builder.filters,
         as_of=builder.as_of,
         metrics=ordered,
         breakdowns=builder.breakdowns,
