@@ -82,6 +82,12 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_argument("--sheet", help="sheet name (xlsx); default: the first with data")
     sub.add_argument("--dry-run", action="store_true", help="show the preview, write nothing")
     sub.add_argument("--save-profile", type=Path, help="write the mapping used as a profile")
+    sub.add_argument(
+        "--date-order",
+        choices=("MDY", "DMY", "YMD"),
+        help="how to read dates like 1/3/24 (default: from the profile or the file; "
+        "ambiguous files must say)",
+    )
 
     sub = commands.add_parser("export", help="export the funder workbook, CSV or PDF report")
     sub.add_argument("out", type=Path)
@@ -195,6 +201,52 @@ def cmd_self_test(_args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_import(args: argparse.Namespace) -> int:
+    from tracker_desktop.core import importer
+    from tracker_desktop.core.repository import Repository
+    from tracker_desktop.core.vault import Vault
+
+    try:
+        profile = importer.ImportProfile.load(args.profile) if args.profile else None
+        if not args.file.exists():
+            raise UserError(f"{args.file} does not exist.")
+        with Vault.open(args.vault, read_password()) as vault:
+            repo = Repository(vault, staff_name())
+            preview = importer.prepare(
+                args.file, repo, profile, sheet=args.sheet, date_order=args.date_order
+            )
+            for line in preview.summary_lines():
+                print(line)
+            problems = [p for p in preview.problems() if p.severity != "info"]
+            notes = [p for p in preview.problems() if p.severity == "info"]
+            for problem in notes:
+                print(f"  note: {problem.line()}")
+            if problems:
+                errors = sum(1 for p in problems if p.is_error)
+                print(f"Problems: {errors} error(s), {len(problems) - errors} warning(s)")
+                for problem in problems:
+                    print(f"  {problem.line()}")
+            if args.save_profile:
+                preview.profile.save(args.save_profile)
+                print(f"Mapping saved as a profile: {args.save_profile}")
+            rejected = preview.count("reject")
+            if args.dry_run:
+                print("Dry run: nothing was written.")
+                return EXIT_USER_ERROR if preview.blocking else EXIT_OK
+            if preview.blocking:
+                print(
+                    f"Nothing imported: {rejected} row(s) rejected. Fix them in the file (or "
+                    "map the columns with --profile) and run the import again.",
+                    file=sys.stderr,
+                )
+                return EXIT_USER_ERROR
+            result = importer.run_import(repo, preview)
+            print(result.line())
+    except importer.ImportFileError as exc:
+        raise UserError(str(exc)) from None
+    return EXIT_OK
+
+
 def cmd_not_yet(args: argparse.Namespace) -> int:
     raise UserError(f"'{args.command}' is not yet available in this version.")
 
@@ -205,7 +257,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "check": cmd_check,
     "backup": cmd_backup,
     "self-test": cmd_self_test,
-    "import": cmd_not_yet,
+    "import": cmd_import,
     "export": cmd_not_yet,
     "metrics": cmd_not_yet,
 }

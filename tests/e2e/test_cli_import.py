@@ -1,0 +1,125 @@
+"""`tracker-desktop import`: preview summary, problems, dry-run, profiles and exit codes."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import PASSWORD, SAMPLE_TRACKER
+from tracker_desktop import cli
+from tracker_desktop.core.repository import Repository
+from tracker_desktop.core.vault import Vault
+
+
+@pytest.fixture
+def empty_vault(tmp_path: Path) -> Path:
+    path = tmp_path / "cli.tracker"
+    Vault.create(path, PASSWORD).close()
+    return path
+
+
+@pytest.fixture(autouse=True)
+def _password(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TRACKER_PASSWORD", PASSWORD)
+
+
+def count(vault: Path, table: str) -> int:
+    with Vault.open(vault, PASSWORD) as opened:
+        return Repository(opened).count(table)
+
+
+def test_import_the_sample_tracker_in_a_real_process(empty_vault: Path) -> None:
+    environment = {**os.environ, "TRACKER_PASSWORD": PASSWORD}
+    result = subprocess.run(
+        [sys.executable, "-m", "tracker_desktop", "import", str(SAMPLE_TRACKER),
+         "--vault", str(empty_vault)],
+        capture_output=True, text=True, env=environment, stdin=subprocess.DEVNULL, timeout=120,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert "To create: 4   to update: 0   to skip: 1   rejected: 0" in result.stdout
+    assert "row 3: skipped" in result.stdout
+    assert "Imported sample_tracker.xlsx: 4 created, 0 updated, 1 skipped" in result.stdout
+    assert count(empty_vault, "participants") == 4
+
+
+def test_dry_run_writes_nothing_and_saves_the_profile(
+    empty_vault: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    before = empty_vault.read_bytes()
+    profile = tmp_path / "tracker-profile.json"
+    code = cli.main(
+        ["import", str(SAMPLE_TRACKER), "--vault", str(empty_vault), "--dry-run",
+         "--save-profile", str(profile)]
+    )  # fmt: skip
+    out = capsys.readouterr().out
+    assert code == 0
+    assert "Dry run: nothing was written." in out
+    assert empty_vault.read_bytes() == before
+    saved = json.loads(profile.read_text())
+    assert saved["header_row"] == 2
+    assert {"column": "H", "header": "Hourly wage", "target": "hourly_wage", "options": {}} in (
+        saved["columns"]
+    )
+    # The saved profile drives the next import.
+    assert cli.main(
+        ["import", str(SAMPLE_TRACKER), "--vault", str(empty_vault), "--profile", str(profile)]
+    ) == 0  # fmt: skip
+    assert count(empty_vault, "participants") == 4
+
+
+def test_rejected_rows_exit_1_and_nothing_is_imported(
+    empty_vault: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "bad.csv"
+    path.write_text(
+        "First name,Last name,Program,Date of enrollment,GPA,Degree\n"
+        "Ana,Reyes,Pipeline,2024-01-03,3.1,GED\n"
+        "Ben,Ode,Pipeline,2024-01-05,7,GED\n",
+        encoding="utf-8",
+    )
+    code = cli.main(["import", str(path), "--vault", str(empty_vault)])
+    captured = capsys.readouterr()
+    assert code == 1
+    assert "rejected: 1" in captured.out
+    assert "row 3, column E (GPA): GPA must be between 0 and 4 (got 7)" in captured.out
+    assert "Nothing imported: 1 row(s) rejected" in captured.err
+    assert count(empty_vault, "participants") == 0
+    assert cli.main(["import", str(path), "--vault", str(empty_vault), "--dry-run"]) == 1
+
+
+def test_ambiguous_dates_need_a_date_order(
+    empty_vault: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "dates.csv"
+    path.write_text(
+        "First name;Last name;Program;Date of enrollment\nAna;Reyes;Pipeline;1/3/24\n",
+        encoding="cp1252",
+    )
+    assert cli.main(["import", str(path), "--vault", str(empty_vault)]) == 1
+    assert "choose the date order" in capsys.readouterr().out
+    assert cli.main(["import", str(path), "--vault", str(empty_vault), "--date-order", "DMY"]) == 0
+    with Vault.open(empty_vault, PASSWORD) as opened:
+        [enrollment] = Repository(opened).rows("enrollments")
+    assert enrollment["enrolled_on"].isoformat() == "2024-03-01"
+
+
+def test_user_errors_are_one_line_with_exit_1(
+    empty_vault: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert cli.main(["import", str(tmp_path / "missing.xlsx"), "--vault", str(empty_vault)]) == 1
+    assert "missing.xlsx does not exist" in capsys.readouterr().err
+    bad_profile = tmp_path / "p.json"
+    bad_profile.write_text('{"columns": "no"}')
+    code = cli.main(
+        ["import", str(SAMPLE_TRACKER), "--vault", str(empty_vault), "--profile", str(bad_profile)]
+    )
+    assert code == 1
+    assert "not an import profile" in capsys.readouterr().err
+    code = cli.main(["import", str(SAMPLE_TRACKER), "--vault", str(empty_vault), "--sheet", "Nope"])
+    assert code == 1
+    assert "no sheet called 'Nope'" in capsys.readouterr().err
