@@ -1,0 +1,1 @@
+"""Benchmarks (DESIGN.md section 8).  Run them all with ``python -m bench.run_all``."""
