@@ -247,6 +247,31 @@ def cmd_import(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_metrics(args: argparse.Namespace) -> int:
+    import json
+
+    from tracker_desktop.core import metrics
+    from tracker_desktop.core.repository import Repository
+    from tracker_desktop.core.vault import Vault
+
+    if args.date_from and args.date_to and args.date_from > args.date_to:
+        raise UserError("--from must be on or before --to.")
+    with Vault.open(args.vault, read_password()) as vault:
+        repo = Repository(vault, staff_name())
+        dataset = metrics.load_dataset(repo, args.as_of)
+    if args.program and args.program not in dataset.programs:
+        known = ", ".join(dataset.programs) or "none"
+        raise UserError(f"No program called {args.program!r} (programs: {known}).")
+    filters = metrics.Filters(args.program, args.date_from, args.date_to, args.as_of)
+    report = metrics.compute(dataset, filters)
+    if args.json:
+        print(json.dumps(report.to_dict(), indent=2, ensure_ascii=False))
+    else:
+        for line in metrics.render_text(report):
+            print(line)
+    return EXIT_OK
+
+
 def cmd_not_yet(args: argparse.Namespace) -> int:
     raise UserError(f"'{args.command}' is not yet available in this version.")
 
@@ -259,7 +284,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "self-test": cmd_self_test,
     "import": cmd_import,
     "export": cmd_not_yet,
-    "metrics": cmd_not_yet,
+    "metrics": cmd_metrics,
 }
 
 

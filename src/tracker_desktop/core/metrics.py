@@ -747,7 +747,7 @@ class _Builder:
         stages = self.children(ds.stage_history, pf)
         stages = stages[stages["started_on"] <= ts]
         current = _last_per(stages, "participant_id", ["started_on", "id"])
-        pf["current_stage"] = current["stage"].reindex(pf.index)
+        pf["current_stage"] = current["stage"].astype(object).reindex(pf.index)
 
         jobs = self.children(ds.jobs, pf)
         dated = jobs[jobs["started_on"].notna() & (jobs["started_on"] <= ts)]
@@ -1357,3 +1357,47 @@ def participants_behind(
 
 def as_of_minus(days: int, filters: Filters) -> date:
     return filters.effective_as_of() - timedelta(days=days)
+
+
+def render_text(report: MetricsReport) -> list[str]:
+    """A readable table of every metric, then per-measure statistics by program."""
+    title = f"Metrics for {report.organisation}" if report.organisation else "Metrics"
+    lines = [title, f"Filters: {report.filters.describe()}", ""]
+    header = f"{'Metric':<42} {'Value':>12} {'Count':>17} {'Unknown':>8} {'Target':>7}  State"
+    lines += [header, "-" * len(header)]
+    for metric in report.metrics.values():
+        if metric.denominator is not None and metric.numerator is not None:
+            count = f"{int(metric.numerator):,} / {int(metric.denominator):,}"
+        elif metric.denominator is not None:
+            count = f"n = {int(metric.denominator):,}"
+        else:
+            count = ""
+        target = format_value(metric.target, metric.unit) if metric.target is not None else ""
+        state = "" if metric.state == "none" else metric.state
+        lines.append(
+            f"{metric.label[:42]:<42} {metric.display:>12} {count:>17} "
+            f"{metric.unknown or '':>8} {target:>7}  {state}"
+        )
+    lines += ["", "Outcome measures (n / mean / median at each time point; % improved)"]
+    head = f"{'Measure':<30} {'Program':<12}" + "".join(f" {p:>22}" for p in TIME_POINTS)
+    lines += [head + f" {'Improved':>16}", "-" * (len(head) + 17)]
+    changes = {(c.measure, c.program): c for c in report.measure_changes}
+    rows: dict[tuple[str, str], dict[str, MeasureStat]] = {}
+    for stat in report.measure_stats:
+        rows.setdefault((stat.measure, stat.program), {})[stat.time_point] = stat
+    for (measure, program), points in rows.items():
+        name = next(iter(points.values())).measure_name
+        cells = []
+        for point in TIME_POINTS:
+            stat = points.get(point)
+            if stat is None or stat.n == 0:
+                cells.append(f" {'-':>22}")
+            else:
+                cells.append(f" {f'{stat.n} / {stat.mean:.2f} / {stat.median:.2f}':>22}")
+        change = changes.get((measure, program))
+        improved = ""
+        if change is not None:
+            share = format_value(change.pct_improved, PERCENT)
+            improved = f"{share} of {change.pairs}"
+        lines.append(f"{name[:30]:<30} {program[:12]:<12}" + "".join(cells) + f" {improved:>16}")
+    return lines
