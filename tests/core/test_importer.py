@@ -72,8 +72,11 @@ def test_sample_tracker_preview_without_a_profile() -> None:
     assert targets["K (unnamed)"] == "skip"
     assert targets["Q (Legal Barriers Expunged)"] == "custom:Legal Barriers Expunged"
     lines = [p.line() for p in preview.problems()]
-    assert any("row 1: above the header row" in line and "K1 = 20" in line for line in lines)
-    assert any(line.startswith("row 3: skipped") and "placeholder" in line for line in lines)
+    assert any(
+        "row 1: Not imported: above the column names" in line and "K1 = 20" in line
+        for line in lines
+    )
+    assert any(line.startswith("row 3: Skipped") and "placeholder" in line for line in lines)
     rules = {r.row: r.rules for r in preview.rows}
     assert rules[4]["E (unnamed)"].endswith("read as a fraction (0.5 = 50%)")
     assert rules[5]["L (Certifications Earned)"] == "matched to list value 'ServSafe'"

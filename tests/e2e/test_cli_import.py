@@ -42,7 +42,7 @@ def test_import_the_sample_tracker_in_a_real_process(empty_vault: Path) -> None:
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
     assert "To create: 4   to update: 0   to skip: 1   rejected: 0" in result.stdout
-    assert "row 3: skipped" in result.stdout
+    assert "row 3: Skipped: no name" in result.stdout
     assert "Imported sample_tracker.xlsx: 4 created, 0 updated, 1 skipped" in result.stdout
     assert count(empty_vault, "participants") == 4
 

@@ -227,7 +227,9 @@ def column_letter(index: int) -> str:
 def list_sheets(path: Path) -> list[str]:
     """Sheet names of an .xlsx (a CSV has one, unnamed, sheet)."""
     path = Path(path)
-    if path.suffix.lower() in (".csv", ".txt"):
+    if not path.exists():
+        raise ImportFileError(f"{path} does not exist")
+    if path.suffix.lower() != ".xlsx" and path.suffix.lower() != ".xlsm":
         return []
     import openpyxl
 
@@ -546,7 +548,7 @@ def _suggest_for_header(header: str) -> tuple[str | None, str]:
         return None, ""
     for spec in FIELDS:
         if norm in {_norm(s) for s in spec.synonyms} or norm == _norm(spec.label):
-            return spec.key, f"header {header!r} is a name for {spec.label}"
+            return spec.key, "the column name matches"
     best, best_ratio = None, 0.0
     for spec in FIELDS:
         for synonym in spec.synonyms:
@@ -554,7 +556,7 @@ def _suggest_for_header(header: str) -> tuple[str | None, str]:
             if ratio > best_ratio:
                 best, best_ratio = spec, ratio
     if best is not None and best_ratio >= 0.86:
-        return best.key, f"header {header!r} looks like {best.label}"
+        return best.key, f"the column name is close to “{best.label}”"
     return None, ""
 
 
@@ -611,17 +613,17 @@ def suggest_profile(
         elif (measure := _measure_for_header(header)) is not None:
             measure_columns.append((column, *measure))
         elif not values:
-            column.reason = "no values under this column"
+            column.reason = "empty column"
         elif not header and kind == "percent" and "progress_pct" not in used:
             column.target = "progress_pct"
             column.options["percent"] = _percent_scale(values, kind)
-            column.reason = "unnamed column of percentages: read as program progress"
+            column.reason = "no name, but holds percentages: program progress"
             used.add("progress_pct")
         else:
             label = header or f"Column {column.letter}"
             column.target = f"custom:{label}"
             column.options["type"] = kind if kind in CUSTOM_TYPES else "text"
-            column.reason = "no matching field: kept as a custom field"
+            column.reason = "matches no field: kept as a custom field"
         profile.columns.append(column)
     _assign_measure_time_points(measure_columns)
     return profile
@@ -958,7 +960,7 @@ def build_preview(
                 RowProblem(
                     number,
                     None,
-                    f"above the header row: not imported ({'; '.join(cells[:8])})",
+                    f"Not imported: above the column names ({'; '.join(cells[:8])})",
                     "info",
                 )
             )
@@ -975,7 +977,7 @@ def build_preview(
                 RowProblem(
                     None,
                     None,
-                    "the dates mix day/month/year and month/day/year: choose the order; rows "
+                    "The dates mix day/month/year and month/day/year: choose the order; rows "
                     "that do not fit it are shown as problems",
                     "warning",
                 )
@@ -986,7 +988,7 @@ def build_preview(
                 RowProblem(
                     None,
                     None,
-                    f"dates read as {parsing.DATE_ORDER_LABELS[order]}: other dates in the "
+                    f"Dates read as {parsing.DATE_ORDER_LABELS[order]}: other dates in the "
                     "file only work that way",
                     "info",
                 )
@@ -996,7 +998,7 @@ def build_preview(
                 RowProblem(
                     None,
                     None,
-                    f"dates like {evidence.example} could be day/month or month/day: choose the "
+                    f"Dates like {evidence.example} could be day/month or month/day: choose the "
                     'date order (the wizard\'s Date order box, or "date_order": "MDY" or '
                     '"DMY" in the profile)',
                     "error",
@@ -1059,7 +1061,7 @@ def _check_mapping(columns: list[ColumnMapping], notices: list[RowProblem]) -> N
             RowProblem(
                 None,
                 None,
-                "map the first and last name columns (or one full-name column): every "
+                "Map the first and last name columns (or one full-name column): every "
                 "participant needs a name",
                 "error",
             )
@@ -1182,10 +1184,10 @@ def _plan_row(
     if not any(values.get(k) for k in ("first_name", "last_name", "participant_code")):
         shown = [parsing.clean_text(v) for v in row if v is not None]
         plan.skip_reason = (
-            "no name: looks like an example or placeholder row"
+            "no name, looks like an example or placeholder row"
             f" ({', '.join(str(s) for s in shown[:5])})"
         )
-        plan.problems = [RowProblem(number, None, f"skipped: {plan.skip_reason}", "info")]
+        plan.problems = [RowProblem(number, None, f"Skipped: {plan.skip_reason}", "info")]
         return plan
     _validate(plan, where, context, today)
     return plan
@@ -1281,7 +1283,7 @@ def _validate(plan: RowPlan, where: dict[str, str], context: _Context, today: da
                 RowProblem(
                     plan.row,
                     where.get("employer_benefits"),
-                    "no job on this row (Employed is not Yes and there is no wage, date or "
+                    "No job on this row (Employed is not Yes and there is no wage, date or "
                     "employer): the answer is kept in a case note",
                     "warning",
                 )
@@ -1297,7 +1299,7 @@ def _validate(plan: RowPlan, where: dict[str, str], context: _Context, today: da
                     RowProblem(
                         plan.row,
                         where.get(date_key),
-                        f"a {kind} date without a {kind} name",
+                        f"A {kind} date without a {kind} name",
                         "error",
                     )
                 )
@@ -1329,7 +1331,7 @@ def _validate(plan: RowPlan, where: dict[str, str], context: _Context, today: da
             RowProblem(
                 plan.row,
                 where.get("gpa"),
-                "a GPA without a degree or certification: kept in a case note",
+                "A GPA without a degree or certification: kept in a case note",
                 "warning",
             )
         )

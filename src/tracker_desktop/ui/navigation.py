@@ -27,7 +27,7 @@ SCREENS: tuple[Screen, ...] = (
     Screen("dashboard", "Dashboard", None, "Ctrl+2"),
     Screen("followups", "Follow-ups", "tracker_desktop.ui.followups_page:FollowupsPage", "Ctrl+3"),
     Screen("quality", "Data quality", None, "Ctrl+4"),
-    Screen("import", "Import", None, "Ctrl+5"),
+    Screen("import", "Import", "tracker_desktop.ui.import_page:ImportPage", "Ctrl+5"),
     Screen("export", "Export", None, "Ctrl+6"),
     Screen("audit", "Audit log", "tracker_desktop.ui.audit_page:AuditPage", "Ctrl+7"),
     Screen("settings", "Settings", "tracker_desktop.ui.settings_page:SettingsPage", "Ctrl+8"),
