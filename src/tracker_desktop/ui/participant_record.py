@@ -151,6 +151,8 @@ class Field(QWidget):
         self.message.setWordWrap(True)
         self.message.setVisible(False)
         layout.addWidget(self.message)
+        self._shown: Problem | None = None
+        self._shown_once = False
 
     # value as the user typed it (text), True/False for a check box, None when blank
     def value(self) -> Any:
@@ -187,6 +189,10 @@ class Field(QWidget):
             widget.blockSignals(False)
 
     def show_problem(self, problem: Problem | None) -> None:
+        if problem == self._shown and self._shown_once:
+            return  # unchanged: no restyling on every keystroke
+        self._shown = problem
+        self._shown_once = True
         set_invalid(self.input, problem is not None and problem.is_error)
         if problem is None:
             self.message.setVisible(False)

@@ -2,8 +2,29 @@
 
 from __future__ import annotations
 
+import ctypes
+import sys
+
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+
+
+def _pin_singletons() -> None:
+    """Work around a PySide6 6.12 reference-count bug on Python < 3.12.
+
+    There, every call of a Qt method returning void drops one reference to ``None`` and
+    every ``Signal.emit()`` one to ``True`` without taking it first; after enough calls
+    (a few hundred keystrokes in a form) the interpreter aborts with "Fatal Python error:
+    none_dealloc".  Python 3.12+ makes these singletons immortal; we do the same by giving
+    them a reference count that can never reach zero.
+    """
+    if sys.version_info >= (3, 12):
+        return
+    for singleton in (None, True, False):
+        ctypes.c_ssize_t.from_address(id(singleton)).value += 1 << 40
+
+
+_pin_singletons()
 
 
 def hint_label(text: str = "") -> QLabel:
