@@ -272,6 +272,46 @@ def cmd_metrics(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_export(args: argparse.Namespace) -> int:
+    from tracker_desktop.core import csv_export, workbook
+    from tracker_desktop.core.metrics import Filters, load_dataset
+    from tracker_desktop.core.repository import Repository
+    from tracker_desktop.core.vault import Vault
+
+    out: Path = args.out
+    fmt = out.suffix.lower().lstrip(".")
+    if fmt not in ("xlsx", "csv", "pdf"):
+        raise UserError(f"{out.name}: the file name must end in .xlsx, .csv or .pdf.")
+    if not out.parent.is_dir():
+        raise UserError(f"The folder {out.parent} does not exist.")
+    if args.date_from and args.date_to and args.date_from > args.date_to:
+        raise UserError("--from must be on or before --to.")
+    with Vault.open(args.vault, read_password()) as vault:
+        repo = Repository(vault, staff_name())
+        if args.program:
+            programs = load_dataset(repo).programs
+            if args.program not in programs:
+                known = ", ".join(programs) or "none"
+                raise UserError(f"No program called {args.program!r} (programs: {known}).")
+        filters = Filters(args.program, args.date_from, args.date_to)
+        data = workbook.collect_export_data(repo, filters, args.deidentified)
+    if fmt == "xlsx":
+        workbook.write_workbook(data, out)
+    elif fmt == "csv":
+        csv_export.write_tracker_csv(data, out)
+    else:
+        from tracker_desktop.ui.pdf_report import ensure_gui_app, write_pdf_report
+
+        ensure_gui_app()
+        write_pdf_report(data, out)
+    people = data.participant_count
+    kind = "de-identified " if args.deidentified else ""
+    print(f"Exported {people} participant{'s' if people != 1 else ''} to {out} ({kind}{fmt}).")
+    if not args.deidentified:
+        print("Note: the file holds personal data in plain text; store and share it securely.")
+    return EXIT_OK
+
+
 def cmd_not_yet(args: argparse.Namespace) -> int:
     raise UserError(f"'{args.command}' is not yet available in this version.")
 
@@ -283,7 +323,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "backup": cmd_backup,
     "self-test": cmd_self_test,
     "import": cmd_import,
-    "export": cmd_not_yet,
+    "export": cmd_export,
     "metrics": cmd_metrics,
 }
 

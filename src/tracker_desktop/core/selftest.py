@@ -63,3 +63,25 @@ def run(folder: Path) -> Iterator[str]:
         yield "wrong password refused: ok"
     else:
         raise SelfTestError("a wrong password was accepted")
+    with Vault.open(path, password) as vault:
+        yield _export_xlsx_step(Repository(vault, "self-test"), folder)
+
+
+def _export_xlsx_step(repo: Repository, folder: Path) -> str:
+    """export xlsx: the funder workbook is written, holds the data and live formulas."""
+    import zipfile
+
+    from tracker_desktop.core import workbook
+
+    out = folder / "selftest-export.xlsx"
+    data = workbook.collect_export_data(repo)
+    workbook.write_workbook(data, out)
+    with zipfile.ZipFile(out) as archive:
+        names = archive.namelist()
+        text = "".join(
+            archive.read(n).decode("utf-8") for n in names if n.startswith("xl/") and ".xml" in n
+        )
+    _require(CANARY_FIRST in text, "the exported Tracker sheet lacks a participant")
+    _require("<f>" in text and "COUNTIFS(" in text, "the Dashboard has no live formulas")
+    _require("xl/charts/chart1.xml" in names, "the Dashboard has no charts")
+    return f"export xlsx: ok ({data.participant_count} participants, {out.stat().st_size} bytes)"

@@ -307,6 +307,7 @@ class Formats:
         self.percent0 = wb.add_format({**base, "num_format": "0.0%"})
         self.number = wb.add_format({**base, "num_format": "0.00"})
         self.int = wb.add_format({**base, "num_format": "0"})
+        self.days = wb.add_format({**base, "num_format": "0.0"})
         self.header = wb.add_format(
             {
                 **base,
@@ -346,7 +347,7 @@ class Formats:
             "number": self.number,
             "int": self.int,
             "count": self.int,
-            "days": self.number,
+            "days": self.days,
             "intx": self.int,
         }.get(kind, self.text)
 
@@ -391,7 +392,11 @@ def write_data_sheet(
     for c, col in enumerate(columns):
         ws.write_string(header_row, c, col.header, fmt.header)
         ws.set_column(c, c, col.width, fmt.for_kind(col.kind) if col.kind != "text" else None)
+    ws.set_row(header_row, 32)
     ws.freeze_panes(first, 1 if grouped else 0)
+    ws.set_landscape()
+    ws.repeat_rows(0, header_row)
+    ws.fit_to_pages(1, 0)
     last = first + max(rows, 1) - 1
     if rows:
         ws.autofilter(header_row, 0, last, len(columns) - 1)
@@ -562,6 +567,7 @@ def write_workbook(data: ExportData, path: Path, progress: ProgressCallback | No
 # --- the Dashboard sheet --------------------------------------------------------------
 DASH_HEADER_ROW = 6  # zero-based row of the metrics table header
 AS_OF_CELL = "Dashboard!$B$4"
+STATEMENT_WIDTH = 110
 BLOCK_COL = 9  # column J: the small tables that feed the charts
 
 
@@ -590,16 +596,37 @@ def _write_cached(
         ws.write_formula(row, col, formula, cell_format, cached)
 
 
+def dashboard_layout(sections: Sequence[str]) -> tuple[list[int], dict[int, str]]:
+    """Sheet rows (zero-based) of each metric line, and of each section heading, for
+    metric lines in ``sections`` order (one section name per line)."""
+    rows: list[int] = []
+    headings: dict[int, str] = {}
+    row = DASH_HEADER_ROW + 1
+    current: str | None = None
+    for section in sections:
+        if section != current:
+            if current is not None:
+                row += 1
+            headings[row] = section
+            current = section
+            row += 1
+        rows.append(row)
+        row += 1
+    return rows, headings
+
+
 def write_dashboard(wb: Workbook, ws: Worksheet, fmt: Formats, data: ExportData) -> None:
     ws.hide_gridlines(2)
+    ws.set_landscape()
+    ws.fit_to_pages(1, 0)
     ws.set_column(0, 0, 44)
     ws.set_column(1, 1, 12)
-    ws.set_column(2, 5, 11)
+    ws.set_column(2, 5, 12.5)
     ws.set_column(6, 6, 9)
-    ws.set_column(7, 7, 70, fmt.wrap)
+    ws.set_column(7, 7, STATEMENT_WIDTH + 4, fmt.wrap)
     ws.set_column(8, 8, 3)
     ws.set_column(BLOCK_COL, BLOCK_COL, 22)
-    ws.set_column(BLOCK_COL + 1, BLOCK_COL + 3, 11)
+    ws.set_column(BLOCK_COL + 1, BLOCK_COL + 3, 13)
     title = f"{data.organisation} — " if data.organisation else ""
     ws.write_string(0, 0, f"{title}Participant outcomes dashboard", fmt.title)
     ws.write_string(1, 0, data.period, fmt.subtitle)
@@ -627,30 +654,24 @@ def write_dashboard(wb: Workbook, ws: Worksheet, fmt: Formats, data: ExportData)
         if text:
             ws.write_string(DASH_HEADER_ROW, c, text, fmt.header)
     ws.freeze_panes(DASH_HEADER_ROW + 1, 1)
-    row = DASH_HEADER_ROW + 1
-    section = None
-    cell_rows: dict[str, int] = {}
-    for item in data.dashboard:
-        if item.section != section:
-            section = item.section
-            row += 1 if row > DASH_HEADER_ROW + 1 else 0
-            ws.write_string(row, 0, section, fmt.section)
-            row += 1
-        value_fmt = fmt.for_kind(item.kind)
-        if item.kind == "percent":
-            value_fmt = fmt.percent0
+    line_rows, headings = dashboard_layout([item.section for item in data.dashboard])
+    for heading_row, section in headings.items():
+        ws.write_string(heading_row, 0, section, fmt.section)
+    for item, row in zip(data.dashboard, line_rows, strict=True):
+        value_fmt = fmt.percent0 if item.kind == "percent" else fmt.for_kind(item.kind)
         ws.write_string(row, 0, item.label)
         _write_cached(ws, row, 1, item.value_formula, item.value, value_fmt, item.array)
-        count_fmt = fmt.int
-        _write_cached(ws, row, 2, item.numerator_formula, item.numerator, count_fmt)
-        _write_cached(ws, row, 3, item.denominator_formula, item.denominator, count_fmt)
-        _write_cached(ws, row, 4, item.unknown_formula, item.unknown, count_fmt)
+        sum_fmt = fmt.for_kind(item.kind) if item.kind in ("money", "number") else fmt.int
+        _write_cached(ws, row, 2, item.numerator_formula, item.numerator, sum_fmt)
+        _write_cached(ws, row, 3, item.denominator_formula, item.denominator, fmt.int)
+        _write_cached(ws, row, 4, item.unknown_formula, item.unknown, fmt.int)
         if item.target is not None:
             ws.write_number(row, 5, float(item.target), fmt.percent0)
         if item.statement:
             ws.write_string(row, 7, item.statement, fmt.wrap)
-        cell_rows[item.key] = row
-        row += 1
+            if len(item.statement) > STATEMENT_WIDTH:
+                ws.set_row(row, 15 * (1 + len(item.statement) // STATEMENT_WIDTH))
+    row = (line_rows[-1] + 1) if line_rows else DASH_HEADER_ROW + 1
     data_end = row
 
     # Tables feeding the charts, then the charts under the metrics list.
@@ -1169,15 +1190,14 @@ def _slug(text: str) -> str:
 
 
 def _dashboard_rows(ds: Any, report: Any) -> list[DashboardRow]:
+    """One Dashboard line per metric, grouped by section (in the engine's order)."""
+    order: dict[str, int] = {}
+    for m in report.metrics.values():
+        order.setdefault(m.group, len(order))
+    items = sorted(report.metrics.items(), key=lambda kv: order[kv[1].group])
+    line_rows, _headings = dashboard_layout([m.group for _k, m in items])
     rows: list[DashboardRow] = []
-    # Mirror write_dashboard's layout to know each metric's sheet row.
-    row = DASH_HEADER_ROW + 1
-    section = None
-    for key, m in report.metrics.items():
-        if m.group != section:
-            row += 1 if section is not None else 0
-            section = m.group
-            row += 1
+    for (key, m), row in zip(items, line_rows, strict=True):
         formulas = _metric_formulas(key, ds, row) or {}
         kind = {"currency": "money", "percent": "percent", "count": "count", "days": "days"}.get(
             m.unit, "number"
@@ -1201,21 +1221,14 @@ def _dashboard_rows(ds: Any, report: Any) -> list[DashboardRow]:
                 array=bool(formulas.get("array")),
             )
         )
-        row += 1
     return rows
 
 
 def _row_of(rows: list[DashboardRow], key: str) -> int | None:
-    row = DASH_HEADER_ROW + 1
-    section = None
-    for item in rows:
-        if item.section != section:
-            row += 1 if section is not None else 0
-            section = item.section
-            row += 1
+    line_rows, _headings = dashboard_layout([item.section for item in rows])
+    for item, row in zip(rows, line_rows, strict=True):
         if item.key == key:
             return row
-        row += 1
     return None
 
 

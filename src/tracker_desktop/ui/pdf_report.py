@@ -9,12 +9,13 @@ Works on A4 and US Letter (the page size follows the locale unless given).
 from __future__ import annotations
 
 import html
+import math
 import os
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QByteArray, QLocale, QMarginsF, QRectF, QSizeF, Qt, QUrl
+from PySide6.QtCore import QLocale, QMarginsF, QRectF, QSizeF, Qt, QUrl
 from PySide6.QtGui import (
     QColor,
     QFont,
@@ -64,6 +65,20 @@ def _fmt_value(value: float, percent: bool) -> str:
     return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.2f}"
 
 
+def nice_scale(highest: float, percent: bool) -> tuple[float, float]:
+    """(axis top, tick step): steps of 1, 2 or 5 x 10^k, at most 5 ticks; 0-100% for rates."""
+    if percent:
+        return 1.0, 0.25
+    if highest <= 0:
+        return 1.0, 1.0
+    raw = highest / 5
+    magnitude = 10 ** math.floor(math.log10(raw))
+    step = next(m * magnitude for m in (1, 2, 5, 10) if m * magnitude >= raw)
+    if highest >= 1:
+        step = max(step, 1.0)
+    return math.ceil(highest / step) * step, step
+
+
 def paint_bar_chart(
     title: str,
     categories: Sequence[str],
@@ -86,10 +101,7 @@ def paint_bar_chart(
     font.setPixelSize(22)
     painter.setFont(font)
     values = [v for _name, vals in series for v in vals if v is not None]
-    top = max(values) if values else 0.0
-    if percent:
-        top = max(top, 1.0)
-    top = top or 1.0
+    top, step = nice_scale(max(values) if values else 0.0, percent)
     legend_h = 40 if len(series) > 1 else 0
     if not categories or not values:
         painter.setPen(QColor("#595959"))
@@ -126,14 +138,15 @@ def paint_bar_chart(
     else:
         area = QRectF(90, 70, CHART_W - 120, CHART_H - 150 - legend_h)
         painter.setPen(QPen(QColor("#D9D9D9"), 1))
-        for step in range(5):
-            y = area.bottom() - area.height() * step / 4
+        ticks = round(top / step)
+        for tick in range(ticks + 1):
+            y = area.bottom() - area.height() * tick / ticks
             painter.drawLine(int(area.left()), int(y), int(area.right()), int(y))
             painter.setPen(QColor("#595959"))
             painter.drawText(
                 QRectF(0, y - 14, 80, 28),
                 Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
-                _fmt_value(top * step / 4, percent),
+                _fmt_value(step * tick, percent),
             )
             painter.setPen(QPen(QColor("#D9D9D9"), 1))
         slot = area.width() / len(categories)
@@ -249,6 +262,13 @@ def report_html(data: ExportData, chart_names: Sequence[str]) -> str:
     return "".join(parts)
 
 
+PDF_CHARTS = (
+    "by_stage",
+    "enrollments_by_month",
+    "retention",
+    "measure_entry_exit",
+    "credentials_by_type",
+)
 KPI_KEYS = [
     "participants_total",
     "participants_active",
@@ -277,7 +297,7 @@ def write_pdf_report(data: ExportData, path: Path, page_size: str | None = None)
     document.setDefaultFont(QFont("DejaVu Sans", 10))
     chart_names: list[str] = []
     for block in data.blocks:
-        if not block.rows:
+        if not block.rows or block.key not in PDF_CHARTS:
             continue
         categories, series = _block_series(block)
         spec = next((c for c in data.charts if c.categories_from == block.key), None)
@@ -321,4 +341,4 @@ def write_pdf_report(data: ExportData, path: Path, page_size: str | None = None)
     return path
 
 
-__all__ = ["QByteArray", "ensure_gui_app", "paint_bar_chart", "write_pdf_report"]
+__all__ = ["ensure_gui_app", "nice_scale", "paint_bar_chart", "write_pdf_report"]
