@@ -137,6 +137,14 @@ def _read_salt(path: Path) -> bytes:
     return salt
 
 
+def _has_hot_journal(path: Path) -> bool:
+    journal = path.with_name(path.name + "-journal")
+    try:
+        return journal.stat().st_size > 0
+    except OSError:
+        return False
+
+
 def _fsync_dir(directory: Path) -> None:
     with contextlib.suppress(OSError):  # not every platform can fsync a directory
         fd = os.open(directory, os.O_RDONLY)
@@ -222,7 +230,16 @@ class Vault:
         try:
             conn = _connect_raw(target, key, readonly=True)
         except sqlcipher3.DatabaseError:
-            raise _classify_unreadable(target) from None
+            if not _has_hot_journal(target):
+                raise _classify_unreadable(target) from None
+            # A crash (kill -9, power cut) mid-write left a rollback journal: a read-only
+            # connection cannot replay it and fails even with the right key.  A writable
+            # one first restores the last committed state (a raw page copy that does not
+            # need the key), exactly what SQLite does on any open, then reads.
+            try:
+                conn = _connect_raw(target, key)
+            except sqlcipher3.DatabaseError:
+                raise _classify_unreadable(target) from None
         try:
             version = schema.read_version(conn)
             if not schema.is_tracker(conn):

@@ -1,0 +1,209 @@
+"""Safety details of the vault: same error for wrong password and damage, crash recovery on
+open, drafts kept encrypted, the automatic-backup policy, restore, CLI exit codes."""
+
+from __future__ import annotations
+
+import hashlib
+import subprocess
+import sys
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import PASSWORD
+from tests.helpers import add_participant
+from tracker_desktop import cli
+from tracker_desktop.core import backup_policy, drafts, schema
+from tracker_desktop.core.repository import Repository
+from tracker_desktop.core.vault import (
+    NewerSchemaError,
+    Vault,
+    WrongPasswordOrDamagedError,
+)
+
+SECRET = "Quillon-Draft-5521"
+
+
+def sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_wrong_password_and_damaged_first_page_are_indistinguishable(
+    tmp_path: Path,
+) -> None:
+    good = tmp_path / "one.tracker"
+    damaged = tmp_path / "two.tracker"
+    with Vault.create(good, PASSWORD) as vault:
+        add_participant(Repository(vault, "t"))
+    with Vault.create(damaged, PASSWORD) as vault:
+        add_participant(Repository(vault, "t"))
+    data = bytearray(damaged.read_bytes())
+    data[64:96] = bytes(32)  # inside page 1, after the salt
+    damaged.write_bytes(bytes(data))
+    hashes = {good: sha256(good), damaged: sha256(damaged)}
+
+    with pytest.raises(WrongPasswordOrDamagedError) as wrong:
+        Vault.open(good, "not the password")
+    with pytest.raises(WrongPasswordOrDamagedError) as broken:
+        Vault.open(damaged, PASSWORD)
+    assert type(wrong.value) is type(broken.value)
+    assert str(wrong.value).replace("one", "X") == str(broken.value).replace("two", "X")
+    assert {p: sha256(p) for p in hashes} == hashes, "opening must never change the file"
+
+
+CRASHING_WRITER = """
+import sys, time
+from tracker_desktop.core.vault import Vault
+vault = Vault.open(sys.argv[1], sys.argv[2])
+with vault.write() as conn:
+    conn.exec_driver_sql("DELETE FROM participants")
+    for i in range(20000):  # more than the page cache: pages spill into the file
+        conn.exec_driver_sql(
+            "INSERT INTO settings(key, value) VALUES (?, ?)", (f"junk{i}", "x" * 500)
+        )
+    print("mid-transaction", flush=True)
+    time.sleep(60)
+"""
+
+
+def test_file_killed_mid_write_opens_with_the_right_password(tmp_path: Path) -> None:
+    """A crash leaves a hot journal; a read-only probe alone would call that a wrong password."""
+    path = tmp_path / "crashed.tracker"
+    with Vault.create(path, PASSWORD) as vault:
+        add_participant(Repository(vault, "t"), first="Kept")
+    child = subprocess.Popen(
+        [sys.executable, "-c", CRASHING_WRITER, str(path), PASSWORD],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert child.stdout is not None and child.stdout.readline().strip() == "mid-transaction"
+    child.kill()
+    child.wait()
+    journal = path.with_name(path.name + "-journal")
+    assert journal.exists() and journal.stat().st_size > 0
+
+    with pytest.raises(WrongPasswordOrDamagedError):
+        Vault.open(path, "a wrong password")
+    with Vault.open(path, PASSWORD) as reopened:
+        repo = Repository(reopened)
+        assert [r["first_name"] for r in repo.rows("participants")] == ["Kept"]
+        assert repo.setting("junk1") is None
+        assert reopened.check().ok
+
+
+def test_drafts_are_encrypted_per_staff_and_not_audited(vault_path: Path, vault: Vault) -> None:
+    repo = Repository(vault, "Maria")
+    audits_before = len(repo.audit_entries())
+    drafts.save_drafts(vault, "Maria", {"participants": {"note": SECRET}})
+    assert drafts.load_drafts(vault, "Sam") is None
+    kept = drafts.load_drafts(vault, "Maria")
+    assert kept is not None and kept["pages"] == {"participants": {"note": SECRET}}
+    datetime.fromisoformat(kept["saved_at"])
+    assert len(repo.audit_entries()) == audits_before
+    assert SECRET.encode() not in vault_path.read_bytes()
+    drafts.discard_drafts(vault, "Maria")
+    assert drafts.load_drafts(vault, "Maria") is None
+
+
+def test_automatic_backup_only_when_something_changed(vault: Vault) -> None:
+    repo = Repository(vault, "t")
+    now = datetime.now()
+    assert backup_policy.backup_due(repo, now), "no backup yet"
+    first = backup_policy.back_up(repo)
+    assert not backup_policy.backup_due(repo, now), "nothing changed since"
+    assert not backup_policy.backup_due(repo, now + timedelta(days=3), backup_policy.DAILY)
+    add_participant(repo)
+    assert backup_policy.backup_due(repo, now), "on close: a change is not backed up yet"
+    assert not backup_policy.backup_due(repo, now + timedelta(hours=2), backup_policy.DAILY)
+    assert backup_policy.backup_due(repo, now + timedelta(hours=25), backup_policy.DAILY)
+    second = backup_policy.back_up(repo)
+    assert [b.path for b in backup_policy.backups(repo)] == [second, first]
+
+
+def test_backup_folder_and_keep_come_from_settings(vault: Vault, tmp_path: Path) -> None:
+    repo = Repository(vault, "t")
+    assert backup_policy.backup_folder(repo) == vault.default_backup_dir()
+    assert backup_policy.backup_keep(repo) == 10
+    usb = tmp_path / "usb"
+    repo.set_setting("backup_dir", str(usb))
+    repo.set_setting("backup_keep", 2)
+    for _ in range(4):
+        add_participant(repo)
+        backup_policy.back_up(repo)
+    assert len(list(usb.glob("*.tracker"))) == 2
+    repo.set_setting("backup_keep", "nonsense")
+    assert backup_policy.backup_keep(repo) == 10
+
+
+def test_restore_with_the_current_password(vault_path: Path, vault: Vault) -> None:
+    repo = Repository(vault, "t")
+    add_participant(repo, first="Before")
+    backup = vault.backup()
+    add_participant(repo, first="After")
+    restored = vault.restore(backup)
+    with restored:
+        assert [r["first_name"] for r in Repository(restored).rows("participants")] == ["Before"]
+    assert list(vault_path.parent.glob("test.before-restore-*.tracker"))
+
+
+def test_restore_refuses_a_damaged_backup_and_changes_nothing(
+    vault_path: Path, vault: Vault
+) -> None:
+    repo = Repository(vault, "t")
+    for index in range(60):
+        add_participant(repo, first=f"P{index}", last="X" * 300)
+    backup = vault.backup()
+    data = bytearray(backup.read_bytes())
+    data[4096 * 3 + 100 : 4096 * 3 + 164] = bytes(64)
+    backup.write_bytes(bytes(data))
+    before = sha256(vault_path)
+    with pytest.raises(Exception, match="damaged"):
+        vault.restore(backup)
+    assert sha256(vault_path) == before
+    assert Repository(vault).count("participants") == 60  # still usable
+
+
+def test_cli_newer_schema_and_wrong_password_exit_2(
+    vault_path: Path,
+    vault: Vault,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    with vault.write() as conn:
+        conn.exec_driver_sql(f"PRAGMA user_version = {schema.SCHEMA_VERSION + 5}")
+    vault.close()
+    with pytest.raises(NewerSchemaError):
+        Vault.open(vault_path, PASSWORD)
+    monkeypatch.setenv("TRACKER_PASSWORD", PASSWORD)
+    assert cli.main(["backup", "--vault", str(vault_path)]) == 2
+    assert "newer Participant Tracker" in capsys.readouterr().err
+    monkeypatch.setenv("TRACKER_PASSWORD", "wrong")
+    assert cli.main(["check", "--vault", str(vault_path)]) == 2
+    assert "Wrong password, or the file is damaged" in capsys.readouterr().err
+
+
+def test_cli_backup_uses_the_chosen_folder(
+    vault_path: Path, vault: Vault, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    usb = tmp_path / "stick"
+    Repository(vault, "t").set_setting("backup_dir", str(usb))
+    vault.close()
+    monkeypatch.setenv("TRACKER_PASSWORD", PASSWORD)
+    assert cli.main(["backup", "--vault", str(vault_path)]) == 0
+    made = list(usb.glob("test-*.tracker"))
+    assert len(made) == 1
+    with Vault.open(made[0], PASSWORD) as copy:
+        assert copy.check().ok
+
+
+def test_gui_start_disables_core_dumps() -> None:
+    code = (
+        "import resource\n"
+        "from tracker_desktop.ui.app import disable_core_dumps\n"
+        "assert disable_core_dumps()\n"
+        "print(resource.getrlimit(resource.RLIMIT_CORE))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "(0, 0)"
