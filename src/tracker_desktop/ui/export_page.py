@@ -113,9 +113,10 @@ class ExportPage(Page):
             self.format_group.addButton(button)
             self.format_buttons[key] = button
             fmt_layout.addWidget(button)
-            button.toggled.connect(self._update_hint)
-        self.format_buttons["xlsx"].setChecked(True)
         self.format_hint = hint_label()
+        self.format_buttons["xlsx"].setChecked(True)
+        for button in self.format_buttons.values():
+            button.toggled.connect(self._update_hint)
         fmt_layout.addWidget(self.format_hint)
         layout.addWidget(fmt_box)
 
