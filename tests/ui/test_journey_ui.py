@@ -218,3 +218,93 @@ def test_exit_through_dialog_schedules_followups(qtbot: QtBot, repo: Repository)
     assert "4 follow-ups scheduled (first due 30 Oct 2024)" in panel.message.text()
     assert panel.move_button.isHidden()
     assert journey.participant_followups(repo, pid)[0]["due_on"] == date(2024, 10, 30)
+
+
+# --- Measures & surveys tab ---------------------------------------------------------------
+def test_measures_recorded_at_several_time_points_with_chart(
+    qtbot: QtBot, repo: Repository
+) -> None:
+    from tracker_desktop.ui.measures_panel import MeasuresPanel
+
+    pid = add_participant(repo)
+    panel = MeasuresPanel(open_session(repo), pid)
+    qtbot.addWidget(panel)
+    panel.resize(1100, 720)
+    panel.show()
+    assert panel.chart_widgets == {}
+    panel.measure.setCurrentIndex(panel.measure.findText("Capacity to aspire"))
+    for point, day, value in (
+        ("Entry", date(2024, 1, 3), "2"),
+        ("During", date(2024, 5, 1), "3"),
+        ("Exit", date(2024, 9, 30), "4"),
+        ("Follow-up", date(2024, 12, 29), "5"),
+    ):
+        panel.time_point.setCurrentText(point)
+        set_date(panel.measured_on, day)
+        qtbot.keyClicks(panel.value, value)
+        qtbot.mouseClick(panel.record_button, Qt.MouseButton.LeftButton)
+        assert panel.value_error.text() == ""
+    assert _column(panel.values_table, 1) == ["Entry", "During", "Exit", "Follow-up"]
+    assert _column(panel.values_table, 3) == ["2", "3", "4", "5"]
+    aspire = next(m for m in journey.list_measures(repo) if m.key == "capacity_to_aspire")
+    assert list(panel.chart_widgets) == [aspire.id]
+    curve = panel.chart_widgets[aspire.id].getPlotItem().listDataItems()[0]
+    assert list(curve.yData) == [2, 3, 4, 5]
+    # Out of scale and non-numbers are refused with a message; nothing is saved.
+    qtbot.keyClicks(panel.value, "7")
+    qtbot.keyClick(panel.value, Qt.Key.Key_Return)
+    assert "Capacity to aspire must be 1 to 5 (got 7)" in panel.value_error.text()
+    panel.value.clear()
+    qtbot.keyClicks(panel.value, "lots")
+    qtbot.mouseClick(panel.record_button, Qt.MouseButton.LeftButton)
+    assert "Enter a number for Capacity to aspire" in panel.value_error.text()
+    assert len(repo.rows("measurements", pid)) == 4
+    # Wages accept "$15.50".
+    panel.measure.setCurrentIndex(panel.measure.findText("Earning power (hourly wage)"))
+    panel.value.clear()
+    qtbot.keyClicks(panel.value, "$15.50")
+    qtbot.mouseClick(panel.record_button, Qt.MouseButton.LeftButton)
+    assert "$15.50 /hour" in _column(panel.values_table, 3)
+
+
+def test_survey_answers_recorded_per_date(qtbot: QtBot, repo: Repository) -> None:
+    from tracker_desktop.ui.measures_panel import MeasuresPanel, SurveyDialog
+
+    pid = add_participant(repo)
+    panel = MeasuresPanel(open_session(repo), pid)
+    qtbot.addWidget(panel)
+    panel.show()
+    assert panel.no_responses.isVisibleTo(panel)
+    failures: list[BaseException] = []
+
+    def act(dialog: QWidget) -> None:
+        assert isinstance(dialog, SurveyDialog)
+        set_date(dialog.on, date(2024, 3, 1))
+        combos = list(dialog.answers.values())
+        combos[0].setCurrentText("4")
+        combos[2].setCurrentText("Yes")
+        _press(dialog, qtbot, QDialogButtonBox.StandardButton.Save)
+
+    when_modal(act, failures)
+    qtbot.mouseClick(panel.answer_button, Qt.MouseButton.LeftButton)
+    assert not failures, failures
+    assert [panel.responses.item(0, c).text() for c in range(4)] == ["1 Mar 2024", "4", "—", "Yes"]
+    assert not panel.no_responses.isVisibleTo(panel)
+    responses = journey.list_survey_responses(repo, pid)
+    assert [(r.responded_on, sorted(r.answers.values())) for r in responses] == [
+        (date(2024, 3, 1), [1.0, 4.0])
+    ]
+
+
+def test_measures_tab_does_not_import_pyqtgraph_until_drawing() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, tracker_desktop.ui.measures_panel, tracker_desktop.ui.journey_panel, "
+        "tracker_desktop.ui.followups_page; print('pyqtgraph' in sys.modules)"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
+    )
+    assert out.stdout.strip() == "False"
