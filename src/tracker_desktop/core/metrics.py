@@ -1366,7 +1366,7 @@ def render_text(report: MetricsReport) -> list[str]:
     header = f"{'Metric':<42} {'Value':>12} {'Count':>17} {'Unknown':>8} {'Target':>7}  State"
     lines += [header, "-" * len(header)]
     for metric in report.metrics.values():
-        if metric.denominator is not None and metric.numerator is not None:
+        if metric.unit == PERCENT and metric.numerator is not None:
             count = f"{int(metric.numerator):,} / {int(metric.denominator):,}"
         elif metric.denominator is not None:
             count = f"n = {int(metric.denominator):,}"

@@ -24,7 +24,7 @@ SCREENS: tuple[Screen, ...] = (
         "tracker_desktop.ui.participants_page:ParticipantsPage",
         "Ctrl+1",
     ),
-    Screen("dashboard", "Dashboard", None, "Ctrl+2"),
+    Screen("dashboard", "Dashboard", "tracker_desktop.ui.dashboard_page:DashboardPage", "Ctrl+2"),
     Screen("followups", "Follow-ups", "tracker_desktop.ui.followups_page:FollowupsPage", "Ctrl+3"),
     Screen("quality", "Data quality", None, "Ctrl+4"),
     Screen("import", "Import", "tracker_desktop.ui.import_page:ImportPage", "Ctrl+5"),

@@ -1,0 +1,138 @@
+"""The Dashboard screen on a known file: tiles, drill-down, bars, filters, statements."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QDate, Qt
+from PySide6.QtGui import QGuiApplication
+
+from tests.core.test_metrics import AS_OF, build
+from tracker_desktop.core.repository import Repository
+from tracker_desktop.core.vault import Vault
+from tracker_desktop.ui.main_window import MainWindow
+from tracker_desktop.ui.session import Session
+
+
+@pytest.fixture
+def dashboard(qtbot, vault: Vault, repo: Repository, synchronous_tasks: None):  # type: ignore[no-untyped-def]
+    build(repo)
+    session = Session()
+    window = MainWindow(session)
+    qtbot.addWidget(window)
+    window.resize(1400, 1000)
+    session.open(vault, "Program Director")
+    window.show()
+    page = window.show_screen("dashboard")
+    page.as_of.setDate(QDate(AS_OF.year, AS_OF.month, AS_OF.day))
+    yield window, page
+    session.lock()
+
+
+def test_tiles_show_the_engine_values(dashboard) -> None:  # type: ignore[no-untyped-def]
+    _window, page = dashboard
+    assert page.tiles["participants_total"].value.text() == "5"
+    assert page.tiles["participants_total"].detail.text() == "3 active · 2 exited"
+    employment = page.tiles["employment_rate"]
+    assert employment.value.text() == "50%"
+    assert employment.detail.text() == "1 of 2 · 1 unknown"
+    assert employment.target.text() == "Target 75%  ·  Below target"
+    assert employment.state == "red"
+    assert "Active participants with a current job" in employment.toolTip()
+    assert page.tiles["wage_mean"].value.text() == "$16.50"
+    assert page.tiles["retention_90"].value.text() == "n/a"
+    assert page.tiles["retention_90"].state == "none"
+    assert page.tiles["followup_reach_rate"].value.text() == "60%"
+    assert "5 participants" in page.status.text()
+
+
+def test_clicking_a_tile_lists_the_participants(qtbot, dashboard) -> None:  # type: ignore[no-untyped-def]
+    _window, page = dashboard
+    assert not page.drill.isVisible()
+    qtbot.mouseClick(page.tiles["employment_rate"], Qt.MouseButton.LeftButton)
+    assert page.drill.isVisible()
+    assert page.drill.names() == ["Ana Test"]
+    assert "Employment rate (50%)" in page.drill.heading.text()
+    page.drill.part.setCurrentIndex(page.drill.part.findData("unknown"))
+    assert page.drill.names() == ["Eve Test"]
+    page.drill.part.setCurrentIndex(page.drill.part.findData("denominator"))
+    assert page.drill.names() == ["Ana Test", "Cara Test"]
+    # keyboard: focus a tile and press Enter
+    tile = page.tiles["reduced_benefits"]
+    tile.setFocus()
+    qtbot.keyClick(tile, Qt.Key.Key_Return)
+    assert page.drill.names() == ["Ben Test"]
+
+
+def test_clicking_a_bar_lists_its_participants(qtbot, dashboard) -> None:  # type: ignore[no-untyped-def]
+    _window, page = dashboard
+    chart = page.charts["by_stage"]
+    page.scroll.ensureWidgetVisible(chart)
+    qtbot.wait(10)
+    index = chart.categories.index("Graduated")
+    qtbot.mouseClick(
+        chart.plot.viewport(), Qt.MouseButton.LeftButton, pos=chart.bar_position(index).toPoint()
+    )
+    assert page.drill.isVisible()
+    assert page.drill.names() == ["Ben Test"]
+    assert "Graduated" in page.drill.heading.text()
+
+
+def test_filters_recompute(qtbot, dashboard) -> None:  # type: ignore[no-untyped-def]
+    _window, page = dashboard
+    page.program.setCurrentIndex(page.program.findText("Fellows"))
+    assert page.tiles["participants_total"].value.text() == "2"
+    assert page.tiles["employment_rate"].value.text() == "0%"
+    page.program.setCurrentIndex(0)
+    page.date_from.setDate(QDate(2024, 2, 1))
+    page.date_to.setDate(QDate(2024, 12, 31))
+    assert page.tiles["participants_total"].value.text() == "3"
+    page.date_from.setDate(QDate(2030, 1, 1))
+    assert "after its 'to' date" in page.message.text()
+    assert page.tiles["participants_total"].value.text() == "3"  # nothing lost
+    qtbot.mouseClick(page.reset_button, Qt.MouseButton.LeftButton)
+    page.as_of.setDate(QDate(2024, 12, 1))
+    assert page.tiles["participants_total"].value.text() == "4"
+    assert page.tiles["employment_rate"].value.text() == "67%"
+
+
+def test_copy_statements_and_save_png(qtbot, dashboard, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    _window, page = dashboard
+    qtbot.mouseClick(page.copy_button, Qt.MouseButton.LeftButton)
+    text = QGuiApplication.clipboard().text()
+    assert "- 50% of our active participants have a current job (1 of 2; 1 unknown)." in text
+    assert "- 50% of our alumni reached 30 days after exit were employed (1 of 2)." in text
+    assert "n/a" not in text  # metrics without data are left out of funder sentences
+    out = tmp_path / "stages.png"
+    assert page.charts["by_stage"].save_png(out)
+    assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    qtbot.mouseClick(page.definitions_button, Qt.MouseButton.LeftButton)
+    assert page.definitions.isVisible()
+    assert "Follow-up reach rate" in page.definitions.toPlainText()
+
+
+def test_data_change_reloads_and_lock_clears(qtbot, dashboard, repo: Repository) -> None:  # type: ignore[no-untyped-def]
+    window, page = dashboard
+    from tests.core.test_metrics import _person
+
+    with repo.transaction() as tx:
+        _person(tx, "Hana", "Fellows", AS_OF)
+    window.session.notify("participants")
+    assert page.tiles["participants_total"].value.text() == "6"
+    window.session.lock()
+    assert page.report is None
+    assert page.tiles["participants_total"].value.text() == "…"
+
+
+def test_empty_tracker_shows_na_and_guidance(qtbot, vault: Vault, synchronous_tasks: None) -> None:  # type: ignore[no-untyped-def]
+    session = Session()
+    window = MainWindow(session)
+    qtbot.addWidget(window)
+    session.open(vault, "Program Director")
+    window.show()
+    page = window.show_screen("dashboard")
+    assert page.tiles["participants_total"].value.text() == "0"
+    assert page.tiles["employment_rate"].value.text() == "n/a"
+    assert "No participants match" in page.message.text()
+    session.lock()
