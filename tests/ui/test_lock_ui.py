@@ -219,3 +219,36 @@ def test_reopen_after_lock_uses_the_same_file(controller: AppController, vault_p
     controller.lock()
     with Vault.open(vault_path, PASSWORD) as again:
         assert Repository(again).count("participants") == 1
+
+
+def test_real_record_form_edit_survives_a_lock(
+    qtbot: QtBot, controller: AppController, vault_path: Path
+) -> None:
+    from tracker_desktop.ui.participants_page import ParticipantsPage
+
+    window = controller.window
+    page = window.show_screen("participants")
+    assert isinstance(page, ParticipantsPage)
+    repo = controller.session.require_repo()
+    pid = repo.rows("participants")[0]["id"]
+    page.open_participant(pid)
+    first = page.record.fields["first_name"].input
+    assert isinstance(first, QLineEdit)
+    first.setFocus()
+    first.selectAll()
+    qtbot.keyClicks(first, "Zyxqvorthia")
+    assert page.has_unsaved_changes()
+
+    window.lock_action.trigger()
+    assert_locked(controller)
+    assert first.text() == ""
+    assert b"Zyxqvorthia" not in vault_path.read_bytes()
+    dialog = controller.unlock_dialog
+    assert dialog is not None
+    unlock_with(qtbot, dialog)
+    assert controller.draft_toolbar.isVisible()
+    qtbot.mouseClick(controller.draft_bar.restore_button, Qt.MouseButton.LeftButton)
+    assert window.stack.currentWidget() is page
+    assert first.text() == "Zyxqvorthia"
+    assert page.record.save()
+    assert repo.get("participants", pid)["first_name"] == "Zyxqvorthia"
