@@ -136,3 +136,33 @@ def test_empty_tracker_shows_na_and_guidance(qtbot, vault: Vault, synchronous_ta
     assert page.tiles["employment_rate"].value.text() == "n/a"
     assert "No participants match" in page.message.text()
     session.lock()
+
+
+def test_targets_are_edited_in_settings_and_persist(qtbot, dashboard, repo: Repository) -> None:  # type: ignore[no-untyped-def]
+    window, page = dashboard
+    assert page.tiles["employment_rate"].state == "red"
+    settings = window.show_screen("settings")
+    index = next(
+        i for i in range(settings.tabs.count()) if settings.tabs.tabText(i) == "Metric targets"
+    )
+    settings.tabs.setCurrentIndex(index)
+    tab = settings.tabs.widget(index)
+    tab.refresh()
+    spin = tab.spins["employment_rate"]
+    assert spin.value() == 75
+    spin.lineEdit().selectAll()
+    qtbot.keyClicks(spin.lineEdit(), "50")
+    spin.interpretText()
+    tab.spins["credential_rate"].setValue(-1)
+    qtbot.mouseClick(tab.save_button, Qt.MouseButton.LeftButton)
+    assert "Saved 2 targets" in tab.message.text()
+    with repo.reading() as conn:
+        from sqlalchemy import text
+
+        stored = dict(conn.execute(text("SELECT metric_key, target FROM metric_targets")).all())
+    assert stored["employment_rate"] == 0.5
+    assert "credential_rate" not in stored  # 'No target' removes it
+    window.show_screen("dashboard")
+    assert page.tiles["employment_rate"].state == "green"
+    assert page.tiles["employment_rate"].target.text() == "Target 50%  ·  On target"
+    assert page.tiles["credential_rate"].target.text() == "No target set"

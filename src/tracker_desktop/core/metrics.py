@@ -1334,14 +1334,20 @@ _ORDER = (
 )
 
 
-def _ordered(metrics: dict[str, MetricResult]) -> dict[str, MetricResult]:
-    def rank(key: str) -> int:
-        for position, prefix in enumerate(_ORDER):
-            if key == prefix or (prefix.endswith(("_", ".")) and key.startswith(prefix)):
-                return position
-        return len(_ORDER)
+def _rank(key: str) -> int:
+    for position, prefix in enumerate(_ORDER):
+        if key == prefix or (prefix.endswith(("_", ".")) and key.startswith(prefix)):
+            return position
+    return len(_ORDER)
 
-    return dict(sorted(metrics.items(), key=lambda item: rank(item[0])))
+
+def order_keys(keys: Iterable[str]) -> list[str]:
+    """Metric keys in dashboard order (stable within a group)."""
+    return sorted(keys, key=_rank)
+
+
+def _ordered(metrics: dict[str, MetricResult]) -> dict[str, MetricResult]:
+    return {key: metrics[key] for key in order_keys(metrics)}
 
 
 def participants_behind(
