@@ -47,6 +47,15 @@ def test_unlock_window_shows_before_pandas_and_pyqtgraph(tmp_path: Path) -> None
     loaded = [name for name in HEAVY if state[name]]
     assert not loaded, f"imported before the unlock window showed: {loaded}"
     assert state["frozen"] is False
+    # The storage layer is preloaded in the background once the window is up, not before.
+    assert state["sqlalchemy"] is False
+
+
+def test_unlock_window_suffix_matches_the_vault() -> None:
+    from tracker_desktop.core import vault
+    from tracker_desktop.ui import unlock_dialog
+
+    assert unlock_dialog.TRACKER_SUFFIX == vault.TRACKER_SUFFIX
 
 
 @pytest.mark.slow

@@ -45,12 +45,12 @@ def last_file() -> Path | None:
 
 def ensure_demo_tracker() -> Path:
     """The demo tracker in the app data folder, created (synthetic data) if missing."""
-    from tracker_desktop.core import demo
-    from tracker_desktop.core.repository import Repository
-    from tracker_desktop.core.vault import Vault
-
     path = app_data_dir() / "demo.tracker"
     if not path.exists():
+        from tracker_desktop.core import demo
+        from tracker_desktop.core.repository import Repository
+        from tracker_desktop.core.vault import Vault
+
         with Vault.create(path, DEMO_PASSWORD) as vault:
             repo = Repository(vault, "Program Director")
             repo.set_setting("organisation_name", "Demo Community Kitchen")
@@ -88,7 +88,6 @@ def make_application(argv: list[str] | None = None) -> QApplication:
 def run_gui(path: Path | None = None, *, demo: bool = False) -> int:
     disable_core_dumps()
     app = make_application()
-    from tracker_desktop.ui.controller import AppController
     from tracker_desktop.ui.unlock_dialog import UnlockDialog
 
     hint = None
@@ -108,6 +107,8 @@ def run_gui(path: Path | None = None, *, demo: bool = False) -> int:
     if dialog.exec() != QDialog.DialogCode.Accepted or dialog.vault is None:
         return 0
     remember_file(dialog.vault.path)
+    from tracker_desktop.ui.controller import AppController  # after the unlock window: fast start
+
     controller = AppController(dialog.vault, dialog.staff or "staff")
     controller.window.show()
     return int(app.exec())

@@ -23,7 +23,7 @@ from PySide6.QtCore import QEvent, QObject, QTimer
 from PySide6.QtWidgets import QWidget
 
 PROBE_ENV = "TRACKER_STARTUP_PROBE"
-WATCHED_MODULES = ("pandas", "pyqtgraph", "numpy", "openpyxl", "xlsxwriter")
+WATCHED_MODULES = ("pandas", "pyqtgraph", "numpy", "openpyxl", "xlsxwriter", "sqlalchemy")
 
 
 def snapshot() -> dict[str, object]:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QComboBox,
@@ -22,24 +24,35 @@ from PySide6.QtWidgets import (
 )
 
 from tracker_desktop import APP_NAME
-from tracker_desktop.core.vault import (
-    TRACKER_SUFFIX,
-    NewerSchemaError,
-    NotATrackerError,
-    Vault,
-    VaultError,
-    WrongPasswordOrDamagedError,
-    list_backups,
-)
 from tracker_desktop.ui.tasks import run_task
 from tracker_desktop.ui.widgets import error_label, hint_label
 
+if TYPE_CHECKING:
+    from tracker_desktop.core.vault import Vault
+
+# Fast start: this window must show before the storage layer (SQLAlchemy, the schema) is
+# imported, so core.vault is imported lazily below and preloaded in the background once the
+# window is up.  The suffix is core.vault.TRACKER_SUFFIX (a test checks they agree).
+TRACKER_SUFFIX = ".tracker"
+STORAGE_MODULES = ("tracker_desktop.core.vault", "tracker_desktop.core.repository")
 MIN_PASSWORD_LENGTH = 8
 FILE_FILTER = f"Participant Tracker files (*{TRACKER_SUFFIX});;All files (*)"
 LOST_PASSWORD_WARNING = (
     "Write the password down and keep it somewhere safe. If it is lost, nobody can open "
     "this file - not you, not a colleague, not us. There is no reset."
 )
+
+
+def preload_storage() -> None:
+    """Import the storage layer in a background thread while the user types."""
+
+    def work() -> None:
+        import importlib
+
+        for name in STORAGE_MODULES:
+            importlib.import_module(name)
+
+    threading.Thread(target=work, name="preload-storage", daemon=True).start()
 
 
 class StaffPicker(QWidget):
@@ -155,6 +168,7 @@ class UnlockDialog(QDialog):
 
         QShortcut(QKeySequence(Qt.Key.Key_Escape), self, activated=self.reject)
         self._show_path()
+        QTimer.singleShot(100, preload_storage)  # after the window is up
 
     # -- step 1 ------------------------------------------------------------------------
     def _show_path(self) -> None:
@@ -200,6 +214,8 @@ class UnlockDialog(QDialog):
         self.unlock_button.setEnabled(False)
         self.unlock_button.setText("Unlocking…")
         path = self.path
+        from tracker_desktop.core.vault import Vault
+
         run_task(
             lambda _progress: Vault.open(path, password),
             self._unlocked,
@@ -208,6 +224,13 @@ class UnlockDialog(QDialog):
         )
 
     def _unlock_failed(self, exc: BaseException, _trace: str) -> None:
+        from tracker_desktop.core.vault import (
+            NewerSchemaError,
+            NotATrackerError,
+            VaultError,
+            WrongPasswordOrDamagedError,
+        )
+
         self.unlock_button.setEnabled(True)
         self.unlock_button.setText("Unlock")
         self.password.selectAll()
@@ -226,6 +249,8 @@ class UnlockDialog(QDialog):
     def _backups(self) -> list[Path]:
         if self.path is None:
             return []
+        from tracker_desktop.core.vault import list_backups
+
         folder = self.path.parent / f"{self.path.stem} backups"
         return [info.path for info in list_backups(folder, self.path.stem)]
 
@@ -239,6 +264,8 @@ class UnlockDialog(QDialog):
             self.hint.setVisible(True)
 
     def _unlocked(self, vault: object) -> None:
+        from tracker_desktop.core.vault import Vault
+
         assert isinstance(vault, Vault)
         self.vault = vault
         self.unlock_button.setText("Unlock")
@@ -345,6 +372,7 @@ class CreateTrackerDialog(QDialog):
             self.error.setText(problem)
             return
         from tracker_desktop.core.repository import Repository
+        from tracker_desktop.core.vault import Vault, VaultError
 
         path = Path(self.location.text().strip())
         if path.suffix != TRACKER_SUFFIX:
