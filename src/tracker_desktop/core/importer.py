@@ -1005,6 +1005,7 @@ def build_preview(
                 )
             )
 
+    readers = [_compile(c, profile, order, context) for c in columns]
     preview = ImportPreview(
         source=data.source,
         sheet=data.sheet,
@@ -1025,7 +1026,7 @@ def build_preview(
         if not row or all(v is None for v in row):
             preview.empty_rows += 1
             continue
-        plan = _plan_row(number, row, columns, profile, order, context, preview, today)
+        plan = _plan_row(number, row, readers, profile, order, context, preview, today)
         if plan is None:
             preview.empty_rows += 1
             continue
@@ -1068,35 +1069,67 @@ def _check_mapping(columns: list[ColumnMapping], notices: list[RowProblem]) -> N
         )
 
 
-def _parse_cell(
-    spec: FieldSpec | None,
-    kind: str,
-    value: Any,
-    column: ColumnMapping,
-    profile: ImportProfile,
-    order: DateOrder | None,
-) -> Parsed[Any]:
+@dataclass(frozen=True)
+class _Reader:
+    """One mapped column, ready to read cells: its parser and where the value goes."""
+
+    index: int
+    display: str
+    target: str
+    spec: FieldSpec | None
+    kind: str
+    parse: Callable[[Any], Parsed[Any]]
+    options: Mapping[str, Any]
+
+
+def _compile(
+    column: ColumnMapping, profile: ImportProfile, order: DateOrder | None, context: _Context
+) -> _Reader:
+    target = column.target
+    spec = FIELD_BY_KEY.get(target)
+    if spec is not None:
+        kind = spec.kind
+    elif target.startswith("measure:"):
+        unit = context.measures.get(target[8:].partition("@")[0], ("", None))[1] or ""
+        kind = "money" if "$" in unit else "number"
+    else:
+        kind = str(column.options.get("type", "text"))
+    decimal = profile.decimal
+    parse: Callable[[Any], Parsed[Any]]
     if kind == "date":
-        return parsing.parse_date(value, order)
-    if kind == "money":
-        return parsing.parse_money(value, profile.decimal)
-    if kind == "number":
-        return parsing.parse_number(value, profile.decimal)
-    if kind == "percent":
-        return parsing.parse_percent(value, column.options.get("percent", "auto"))
-    if kind == "yesno":
-        return parsing.parse_yes_no(
-            value,
-            column.options.get("yes_words", profile.yes_words),
-            column.options.get("no_words", profile.no_words),
+
+        def parse(value: Any) -> Parsed[Any]:
+            return parsing.parse_date(value, order)
+    elif kind == "money":
+
+        def parse(value: Any) -> Parsed[Any]:
+            return parsing.parse_money(value, decimal)
+    elif kind == "number":
+
+        def parse(value: Any) -> Parsed[Any]:
+            return parsing.parse_number(value, decimal)
+    elif kind == "percent":
+        scale = column.options.get("percent", "auto")
+
+        def parse(value: Any) -> Parsed[Any]:
+            return parsing.parse_percent(value, scale)
+    elif kind == "yesno":
+        yes = frozenset(
+            w.strip().lower() for w in column.options.get("yes_words", profile.yes_words)
         )
-    return parsing.parse_text(value)
+        no = frozenset(w.strip().lower() for w in column.options.get("no_words", profile.no_words))
+
+        def parse(value: Any) -> Parsed[Any]:
+            return parsing.parse_yes_no(value, yes, no)
+    else:
+        parse = parsing.parse_text
+    return _Reader(column.index, column.display, target, spec, kind, parse, column.options)
 
 
 def _plan_row(
     number: int,
     row: list[Any],
-    columns: list[ColumnMapping],
+    columns: list[_Reader],
     profile: ImportProfile,
     order: DateOrder | None,
     context: _Context,
@@ -1106,23 +1139,18 @@ def _plan_row(
     plan = RowPlan(number)
     where: dict[str, str] = {}  # field -> column display
     any_value = False
+    width = len(row)
     for column in columns:
-        raw = row[column.index] if column.index < len(row) else None
+        if column.index >= width:
+            continue
+        raw = row[column.index]
         if raw is None:
             continue
         any_value = True
         target = column.target
-        spec = FIELD_BY_KEY.get(target)
-        if spec is not None:
-            kind = spec.kind
-        elif target.startswith("measure:"):
-            key = target[8:].partition("@")[0]
-            unit = context.measures.get(key, ("", None))[1] or ""
-            kind = "money" if "$" in unit else "number"
-        else:
-            kind = str(column.options.get("type", "text"))
+        spec = column.spec
         try:
-            parsed = _parse_cell(spec, kind, raw, column, profile, order)
+            parsed = column.parse(raw)
         except ParseError as exc:
             plan.problems.append(RowProblem(number, column.display, str(exc)))
             continue
@@ -1449,12 +1477,19 @@ def _report(progress: ProgressCallback, done: int, total: int, label: str) -> No
 
 class _Bulk:
     """Collects inserts per table with ids assigned up front, then writes each table with
-    one executemany plus one executemany of audit rows (the import's fast path)."""
+    one DB-API executemany (the import's fast path).
+
+    Audit: a participant created by the import gets ONE audit row holding the whole record
+    (its fields and every row added under it); a row added to an existing record gets its
+    own audit row, as :meth:`Writer.insert` would write.  Every one carries the batch id.
+    """
 
     def __init__(self, tx: Writer) -> None:
         self.tx = tx
         self.rows: dict[str, list[dict[str, Any]]] = {}
         self.next_id: dict[str, int] = {}
+        self.created: dict[int, dict[str, Any]] = {}  # participant id -> audit summary
+        self.dialect = tx.conn.dialect
 
     def add(self, table: str, values: dict[str, Any]) -> int:
         if table not in self.next_id:
@@ -1463,52 +1498,71 @@ class _Bulk:
             self.next_id[table] = int(highest or 0) + 1
         row_id = self.next_id[table]
         self.next_id[table] += 1
-        self.rows.setdefault(table, []).append({"id": row_id, **values})
+        row = {"id": row_id, **values}
+        self.rows.setdefault(table, []).append(row)
+        if table == "participants":
+            self.created[row_id] = {}
         return row_id
+
+    def _write(self, name: str, rows: list[dict[str, Any]]) -> None:
+        table = schema.metadata.tables[name]
+        keys: list[str] = []
+        for row in rows:
+            for key in row:
+                if key not in keys:
+                    keys.append(key)
+        processors = [table.c[k].type._cached_bind_processor(self.dialect) for k in keys]
+        params = [
+            tuple(
+                (proc(v) if proc is not None and v is not None else v)
+                for proc, v in zip(processors, (row.get(k) for k in keys), strict=True)
+            )
+            for row in rows
+        ]
+        sql = f"INSERT INTO {name} ({', '.join(keys)}) VALUES ({', '.join('?' * len(keys))})"
+        self.tx.conn.exec_driver_sql(sql, params)
 
     def flush(self) -> None:
         order = [t.name for t in schema.metadata.sorted_tables if t.name in self.rows]
-        audit: list[dict[str, Any]] = []
+        audit: list[tuple[Any, ...]] = []
+        batch_id = self.tx.import_batch_id
+        to_db = schema.audit_log.c.at.type._cached_bind_processor(self.dialect)
+        at = to_db(self.tx.at) if to_db is not None else self.tx.at
+        own: list[tuple[str, int, int | None, dict[str, Any]]] = []
         for name in order:
             rows = self.rows.pop(name)
-            table = schema.metadata.tables[name]
-            keys: list[str] = []
+            self._write(name, rows)
             for row in rows:
-                for key in row:
-                    if key not in keys:
-                        keys.append(key)
-            full = [{k: row.get(k) for k in keys} for row in rows]
-            self.tx.conn.execute(insert(table), full)
-            for row in rows:
-                summary = {k: _audit_text(v) for k, v in row.items() if v is not None and k != "id"}
-                audit.append(
-                    {
-                        "at": self.tx.at,
-                        "staff": self.tx.staff,
-                        "action": "insert",
-                        "table_name": name,
-                        "row_id": row["id"],
-                        "participant_id": row["id"]
-                        if name == "participants"
-                        else row.get("participant_id"),
-                        "field": None,
-                        "old_value": None,
-                        "new_value": json.dumps(summary, ensure_ascii=False),
-                        "reason": self.tx.reason,
-                        "import_batch_id": self.tx.import_batch_id,
-                    }
-                )
+                summary = {k: v for k, v in row.items() if v is not None and k != "id"}
+                if name == "participants":
+                    self.created[row["id"]].update(summary)
+                    own.append((name, row["id"], row["id"], self.created[row["id"]]))
+                    continue
+                owner = row.get("participant_id")
+                holder = self.created.get(owner) if owner is not None else None
+                if holder is not None:
+                    summary.pop("participant_id", None)
+                    holder.setdefault(name, []).append(summary)
+                else:
+                    own.append((name, row["id"], owner, summary))
+        for name, row_id, owner, summary in own:
+            audit.append(
+                (at, self.tx.staff, "insert", name, row_id, owner,
+                 json.dumps(summary, ensure_ascii=False, default=_json_default),
+                 self.tx.reason, batch_id)
+            )  # fmt: skip
+        self.created = {}
         if audit:
-            self.tx.conn.execute(insert(schema.audit_log), audit)
+            self.tx.conn.exec_driver_sql(
+                "INSERT INTO audit_log (at, staff, action, table_name, row_id, participant_id, "
+                "new_value, reason, import_batch_id) VALUES (?,?,?,?,?,?,?,?,?)",
+                audit,
+            )
 
 
-def _audit_text(value: object) -> str | None:
-    if value is None:
-        return None
+def _json_default(value: object) -> str:
     if isinstance(value, date | datetime):
         return value.isoformat()
-    if isinstance(value, bool):
-        return "yes" if value else "no"
     return str(value)
 
 

@@ -35,6 +35,7 @@ EXCEL_EPOCH = date(1899, 12, 30)  # serial 1 = 1900-01-01 (Excel's 1900 leap-yea
 _MAX_SERIAL = 2958465  # 9999-12-31
 
 _BLANKS = ("\u00a0", "\u2007", "\u202f", "\ufeff", "\u200b")
+_ODD_SPACE = re.compile(r"[\u00a0\u2007\u202f\ufeff\u200b\t\n\r\f\v]|  ")
 
 
 class ParseError(ValueError):
@@ -69,6 +70,8 @@ def clean_text(value: object) -> str | None:
     if isinstance(value, date):
         return value.isoformat()
     text = str(value)
+    if _ODD_SPACE.search(text) is None:  # the common case: at most outer spaces
+        return text.strip() or None
     for blank in _BLANKS:
         text = text.replace(blank, " ")
     text = " ".join(text.split())
@@ -198,9 +201,11 @@ def parse_yes_no(
     if text is None:
         return BLANK
     lowered = text.lower()
-    if lowered in {w.strip().lower() for w in yes_words}:
+    yes = yes_words if isinstance(yes_words, frozenset) else {w.strip().lower() for w in yes_words}
+    if lowered in yes:
         return Parsed(True, f"yes word {text!r}")
-    if lowered in {w.strip().lower() for w in no_words}:
+    no = no_words if isinstance(no_words, frozenset) else {w.strip().lower() for w in no_words}
+    if lowered in no:
         return Parsed(False, f"no word {text!r}")
     raise ParseError(f"{text!r} is not yes or no")
 
