@@ -28,8 +28,8 @@ DEFAULT_FOLLOWUP_DAYS: tuple[int, ...] = (30, 90, 180, 365)
 TRIGGER_MANUAL = "manual"
 TRIGGER_PASS_ALL = "pass_all_assessments"
 TRIGGERS: dict[str, str] = {
-    TRIGGER_MANUAL: "Staff decide (manual)",
-    TRIGGER_PASS_ALL: "Pass all knowledge and skill assessments of the stage",
+    TRIGGER_MANUAL: "Staff decide",
+    TRIGGER_PASS_ALL: "All assessments passed",
 }
 SURVEY_SCALES: dict[str, str] = {"1-5": "1-5 scale", "yesno": "Yes / No"}
 TIME_POINT_LABELS: dict[str, str] = {
