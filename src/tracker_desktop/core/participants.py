@@ -21,7 +21,7 @@ from sqlalchemy import delete, insert, select, text, update
 
 from tracker_desktop.core import schema, validation
 from tracker_desktop.core.options import CustomField, custom_fields
-from tracker_desktop.core.records import AuditEntry, participant_status
+from tracker_desktop.core.records import GRADUATING_EXIT_REASONS, AuditEntry
 from tracker_desktop.core.repository import Repository, Writer
 from tracker_desktop.core.validation import Problem
 
@@ -51,23 +51,25 @@ TRACKER_COLUMNS: tuple[tuple[str, str, str], ...] = (
 )
 COLUMN_KEYS = tuple(key for key, _header, _kind in TRACKER_COLUMNS)
 
+# One aggregate query.  Each CTE reads one child table once, grouped by participant; the
+# "latest" row is picked with SQLite's bare-column rule (``max(key)`` brings the other
+# columns of that row), which is much cheaper than window functions on big tables.
+# Participants are scanned in rowid order (NOT INDEXED: following the name index costs a
+# random page read per row on an encrypted file), then sorted by name.
 _TRACKER_SQL = """
 WITH
 en AS (
-  SELECT participant_id, program, enrolled_on, progress_pct, exited_on, exit_reason,
-         row_number() OVER (PARTITION BY participant_id
-                            ORDER BY enrolled_on DESC, id DESC) AS rn
-  FROM enrollments),
+  SELECT participant_id, max(enrolled_on || printf('%012d', id)) AS k, enrolled_on, program,
+         progress_pct, exited_on, exit_reason
+  FROM enrollments {child} GROUP BY participant_id),
 jb AS (
-  SELECT participant_id, started_on, ended_on, hourly_wage, employer_benefits,
-         row_number() OVER (PARTITION BY participant_id
-                            ORDER BY (ended_on IS NULL) DESC, started_on DESC, id DESC) AS rn
-  FROM jobs),
+  SELECT participant_id,
+         max((ended_on IS NULL) || coalesce(started_on, '') || printf('%012d', id)) AS k,
+         started_on, ended_on, hourly_wage, employer_benefits
+  FROM jobs {child} GROUP BY participant_id),
 pr AS (
-  SELECT participant_id, title,
-         row_number() OVER (PARTITION BY participant_id
-                            ORDER BY promoted_on DESC, id DESC) AS rn
-  FROM promotions),
+  SELECT participant_id, max(coalesce(promoted_on, '') || printf('%012d', id)) AS k, title
+  FROM promotions {child} GROUP BY participant_id),
 ce AS (
   SELECT participant_id,
          group_concat(CASE WHEN kind = 'certification' AND NOT expected THEN name END, ', ')
@@ -75,21 +77,17 @@ ce AS (
          max(CASE WHEN kind = 'certification' AND NOT expected THEN earned_on END) AS cert_on,
          group_concat(CASE WHEN kind = 'degree' AND NOT expected THEN name END, ', ') AS degrees,
          max(CASE WHEN kind = 'degree' AND NOT expected THEN earned_on END) AS degree_on
-  FROM credentials GROUP BY participant_id),
+  FROM credentials {child} GROUP BY participant_id),
 gp AS (
-  SELECT participant_id, gpa,
-         row_number() OVER (PARTITION BY participant_id
-                            ORDER BY earned_on DESC, id DESC) AS rn
-  FROM credentials WHERE gpa IS NOT NULL),
+  SELECT participant_id, max(coalesce(earned_on, '') || printf('%012d', id)) AS k, gpa
+  FROM credentials WHERE gpa IS NOT NULL {child_and} GROUP BY participant_id),
 lb AS (
   SELECT participant_id, count(*) AS n,
          sum(lower(status) IN ('expunged', 'resolved')) AS done
-  FROM legal_barriers GROUP BY participant_id),
+  FROM legal_barriers {child} GROUP BY participant_id),
 st AS (
-  SELECT participant_id, stage,
-         row_number() OVER (PARTITION BY participant_id
-                            ORDER BY started_on DESC, id DESC) AS rn
-  FROM stage_history)
+  SELECT participant_id, max(started_on || printf('%012d', id)) AS k, stage
+  FROM stage_history {child} GROUP BY participant_id)
 SELECT p.id, p.participant_code, p.last_name, p.first_name, p.preferred_name,
        p.archived_at IS NOT NULL,
        en.enrolled_on, en.program, en.progress_pct, en.exited_on, en.exit_reason,
@@ -97,14 +95,14 @@ SELECT p.id, p.participant_code, p.last_name, p.first_name, p.preferred_name,
        jb.employer_benefits,
        pr.title, ce.certs, ce.cert_on, ce.degrees, ce.degree_on, gp.gpa, lb.n, lb.done,
        st.stage
-FROM participants p
-LEFT JOIN en ON en.participant_id = p.id AND en.rn = 1
-LEFT JOIN jb ON jb.participant_id = p.id AND jb.rn = 1
-LEFT JOIN pr ON pr.participant_id = p.id AND pr.rn = 1
+FROM participants p NOT INDEXED
+LEFT JOIN en ON en.participant_id = p.id
+LEFT JOIN jb ON jb.participant_id = p.id
+LEFT JOIN pr ON pr.participant_id = p.id
 LEFT JOIN ce ON ce.participant_id = p.id
-LEFT JOIN gp ON gp.participant_id = p.id AND gp.rn = 1
+LEFT JOIN gp ON gp.participant_id = p.id
 LEFT JOIN lb ON lb.participant_id = p.id
-LEFT JOIN st ON st.participant_id = p.id AND st.rn = 1
+LEFT JOIN st ON st.participant_id = p.id
 {where}
 ORDER BY p.last_name, p.first_name, p.id
 """
@@ -122,70 +120,105 @@ class TrackerData:
     def __len__(self) -> int:
         return len(self.ids)
 
+    def row(self, index: int) -> dict[str, Any]:
+        return {key: self.columns[key][index] for key in COLUMN_KEYS}
 
-def _yes_no(value: object) -> str | None:
-    if value is None:
-        return None
-    return "Yes" if value else "No"
+
+def _status(enrolled_on: object, exited_on: object, exit_reason: object) -> str:
+    if not enrolled_on:
+        return "No enrollment"
+    if not exited_on:
+        return "Active"
+    return "Alumni" if exit_reason in GRADUATING_EXIT_REASONS else "Exited"
 
 
 def load_tracker(
     repo: Repository, include_archived: bool = False, participant_id: int | None = None
 ) -> TrackerData:
-    """Every participant's tracker row (dates as ISO text, numbers as floats)."""
+    """Every participant's tracker row (dates as ISO text, numbers as floats), sorted by
+    last name then first name.  With ``participant_id``: just that participant's row."""
     conditions = []
-    params: dict[str, Any] = {}
+    params: list[Any] = []
+    if participant_id is not None:
+        child, child_and = "WHERE participant_id = ?", "AND participant_id = ?"
+        params = [participant_id] * 7
+        conditions.append("p.id = ?")
+        params.append(participant_id)
+    else:
+        child = child_and = ""
     if not include_archived:
         conditions.append("p.archived_at IS NULL")
-    if participant_id is not None:
-        conditions.append("p.id = :pid")
-        params["pid"] = participant_id
     where = ("WHERE " + " AND ".join(conditions)) if conditions else ""
-    data = TrackerData()
-    cols = data.columns
-    (code, last, first, enrolled, program, progress, employed, employed_on, wage, benefits,
-     promotion, certs, cert_on, degrees, degree_on, gpa, barriers, stage, status) = (
-        cols[key] for key in COLUMN_KEYS
-    )  # fmt: skip
+    sql = _TRACKER_SQL.format(child=child, child_and=child_and, where=where)
     with repo.reading() as conn:
-        result = conn.exec_driver_sql(_TRACKER_SQL.format(where=where).replace(":pid", "?"),
-                                      tuple(params.values()))  # fmt: skip
-        for row in result:
-            (pid, pcode, plast, pfirst, preferred, is_archived, en_on, en_program, en_progress,
-             ex_on, ex_reason, has_job, job_current, job_start, job_wage, job_benefits, p_title,
-             c_certs, c_on, c_degrees, d_on, c_gpa, b_count, b_done, s_stage) = row  # fmt: skip
-            data.ids.append(pid)
-            data.archived.append(bool(is_archived))
-            code.append(pcode)
-            last.append(plast)
-            first.append(pfirst)
-            enrolled.append(en_on)
-            program.append(en_program)
-            progress.append(en_progress)
-            employed.append(("Yes" if job_current else "No") if has_job else "No")
-            employed_on.append(job_start)
-            wage.append(job_wage)
-            benefits.append(_yes_no(job_benefits) if has_job else None)
-            promotion.append(p_title)
-            certs.append(c_certs)
-            cert_on.append(c_on)
-            degrees.append(c_degrees)
-            degree_on.append(d_on)
-            gpa.append(c_gpa)
-            barriers.append(None if not b_count else ("Yes" if b_done == b_count else "No"))
-            stage.append(s_stage)
-            status.append(
-                str(
-                    participant_status(
-                        date.fromisoformat(ex_on) if ex_on else None, ex_reason
-                    ).value
-                ).capitalize()
-                if en_on
-                else "No enrollment"
-            )
-            data.search_keys.append(
-                f"{pcode} {pfirst} {plast} {preferred or ''} | {plast} {pfirst}".lower()
-            )
+        raw = conn.connection.driver_connection
+        assert raw is not None
+        rows = raw.execute(sql, params).fetchall()
+    data = TrackerData()
+    if not rows:
+        return data
+    (
+        pid,
+        pcode,
+        plast,
+        pfirst,
+        preferred,
+        is_archived,
+        en_on,
+        en_program,
+        en_progress,
+        ex_on,
+        ex_reason,
+        has_job,
+        job_current,
+        job_start,
+        job_wage,
+        job_benefits,
+        p_title,
+        c_certs,
+        c_on,
+        c_degrees,
+        d_on,
+        c_gpa,
+        b_count,
+        b_done,
+        s_stage,
+    ) = zip(*rows, strict=True)
+    cols = data.columns
+    data.ids = list(pid)
+    data.archived = [bool(a) for a in is_archived]
+    cols["code"] = list(pcode)
+    cols["last_name"] = list(plast)
+    cols["first_name"] = list(pfirst)
+    cols["enrolled_on"] = list(en_on)
+    cols["program"] = list(en_program)
+    cols["progress"] = list(en_progress)
+    cols["employed"] = [
+        "Yes" if has and current else "No"
+        for has, current in zip(has_job, job_current, strict=True)
+    ]
+    cols["employed_on"] = list(job_start)
+    cols["wage"] = list(job_wage)
+    cols["employer_benefits"] = [
+        None if not has or b is None else ("Yes" if b else "No")
+        for has, b in zip(has_job, job_benefits, strict=True)
+    ]
+    cols["promotion"] = list(p_title)
+    cols["certifications"] = list(c_certs)
+    cols["certified_on"] = list(c_on)
+    cols["degrees"] = list(c_degrees)
+    cols["degree_on"] = list(d_on)
+    cols["gpa"] = list(c_gpa)
+    cols["barriers_expunged"] = [
+        None if not n else ("Yes" if done == n else "No")
+        for n, done in zip(b_count, b_done, strict=True)
+    ]
+    cols["stage"] = list(s_stage)
+    cols["status"] = [_status(*v) for v in zip(en_on, ex_on, ex_reason, strict=True)]
+    data.search_keys = [
+        f"{code} {first} {last} {pref or ''} | {last} {first}".lower()
+        for code, first, last, pref in zip(pcode, pfirst, plast, preferred, strict=True)
+    ]
     return data
 
 

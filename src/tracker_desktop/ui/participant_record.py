@@ -565,7 +565,7 @@ class ParticipantRecord(QWidget):
     saved = Signal(int)
     closed = Signal()
     archived = Signal(int, str)  # id, name
-    deleted = Signal(str)  # what was deleted, in words
+    deleted = Signal(int, str)  # id, what was deleted in words
 
     def __init__(self, session: Session, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -580,6 +580,7 @@ class ParticipantRecord(QWidget):
         self._touched: set[str] = set()
         self._custom: list[CustomField] = []
         self.extra_tabs: list[QWidget] = []
+        self.notify: Callable[[], None] = lambda: session.notify("participants")
         self._build()
 
     # -- layout --------------------------------------------------------------------------
@@ -985,7 +986,7 @@ class ParticipantRecord(QWidget):
         self.message.setObjectName("hint")
         self.message.setStyleSheet("color: #1d6b35; font-weight: 600;")
         self.message.setVisible(True)
-        self.session.notify("participants")
+        self.notify()
         self.saved.emit(result.participant_id)
         return True
 
@@ -1023,7 +1024,7 @@ class ParticipantRecord(QWidget):
         if self._archived:
             core.unarchive_participant(repo, self.participant_id)
             self._archived = False
-            self.session.notify("participants")
+            self.notify()
             self._refresh_header()
             self._refresh_history()
             return
@@ -1031,7 +1032,7 @@ class ParticipantRecord(QWidget):
             return
         pid = self.participant_id
         core.archive_participant(repo, pid)
-        self.session.notify("participants")
+        self.notify()
         self.archived.emit(pid, name)
         self._baseline = self._comparable()
         self.closed.emit()
@@ -1057,11 +1058,12 @@ class ParticipantRecord(QWidget):
         box.exec()
         if box.clickedButton() is not delete_button:
             return
-        core.delete_participant(repo, self.participant_id)
+        pid = self.participant_id
+        core.delete_participant(repo, pid)
         self._baseline = None
         self.participant_id = None
-        self.session.notify("participants")
-        self.deleted.emit(f"Deleted {name} and {core.describe_deletion(counts)}.")
+        self.notify()
+        self.deleted.emit(pid, f"Deleted {name} and {core.describe_deletion(counts)}.")
         self.closed.emit()
 
     # -- unsaved changes, drafts, lock ---------------------------------------------------

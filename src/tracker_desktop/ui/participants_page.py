@@ -115,6 +115,48 @@ class TrackerTableModel(QAbstractTableModel):
     def clear(self) -> None:
         self.set_tracker(core.TrackerData())
 
+    def upsert(self, row: core.TrackerData) -> None:
+        """Put one participant's fresh row in place (or add it) without reloading all."""
+        if not len(row):
+            return
+        pid = row.ids[0]
+        data = self.data_
+        try:
+            index = data.ids.index(pid)
+        except ValueError:
+            index = len(data.ids)
+            data.ids.append(pid)
+            data.archived.append(row.archived[0])
+            data.search_keys.append(row.search_keys[0])
+            for key in core.COLUMN_KEYS:
+                data.columns[key].append(row.columns[key][0])
+        else:
+            data.archived[index] = row.archived[0]
+            data.search_keys[index] = row.search_keys[0]
+            for key in core.COLUMN_KEYS:
+                data.columns[key][index] = row.columns[key][0]
+        self._changed()
+
+    def remove(self, participant_id: int) -> None:
+        data = self.data_
+        try:
+            index = data.ids.index(participant_id)
+        except ValueError:
+            return
+        del data.ids[index], data.archived[index], data.search_keys[index]
+        for key in core.COLUMN_KEYS:
+            del data.columns[key][index]
+        self._changed()
+
+    def _changed(self) -> None:
+        self.beginResetModel()
+        self._columns = [self.data_.columns[key] for key in core.COLUMN_KEYS]
+        self._orders = {}
+        self._matches = None
+        self._matches_key = None
+        self.visible = self._compute_visible()
+        self.endResetModel()
+
     @property
     def total(self) -> int:
         return len(self.data_)
@@ -308,7 +350,10 @@ class ParticipantsPage(Page):
     def __init__(self, session: Session, parent: QWidget | None = None) -> None:
         super().__init__(session, parent)
         self._loaded = False
+        self._stale = True  # something changed elsewhere since the last full load
+        self._quiet = False  # our own change notifications do not make the list stale
         self._undo_id: int | None = None
+        session.data_changed.connect(self._data_changed)
         layout = QVBoxLayout(self)
         self.stack = QStackedWidget()
         layout.addWidget(self.stack)
@@ -427,6 +472,7 @@ class ParticipantsPage(Page):
         self.record.closed.connect(self.show_list)
         self.record.archived.connect(self._archived)
         self.record.deleted.connect(self._deleted)
+        self.record.notify = self._notify  # our own writes keep the loaded list valid
         self.stack.addWidget(self.record)
 
         for sequence, slot in (
@@ -445,7 +491,35 @@ class ParticipantsPage(Page):
     def refresh(self) -> None:
         if self.stack.currentWidget() is self.record:
             return  # never reload under an edit in progress
-        self.reload()
+        if self._stale or not self._loaded:
+            self.reload()
+
+    def _data_changed(self, _what: str) -> None:
+        if not self._quiet:
+            self._stale = True
+
+    def _notify(self) -> None:
+        self._quiet = True
+        try:
+            self.session.notify("participants")
+        finally:
+            self._quiet = False
+
+    def _update_row(self, participant_id: int) -> None:
+        """Refresh one participant's row after our own change (cheap at 100k)."""
+        if not self._loaded or self._stale:
+            self.reload()
+            return
+        row = core.load_tracker(
+            self.session.require_repo(),
+            include_archived=self.show_archived.isChecked(),
+            participant_id=participant_id,
+        )
+        if len(row):
+            self.model.upsert(row)
+        else:
+            self.model.remove(participant_id)
+        self._update_count()
 
     def reload(self) -> None:
         repo = self.session.require_repo()
@@ -454,6 +528,7 @@ class ParticipantsPage(Page):
         data = core.load_tracker(repo, include_archived=self.show_archived.isChecked())
         self.model.set_tracker(data)
         self._loaded = True
+        self._stale = False
         self._update_count()
 
     def clear(self) -> None:
@@ -468,6 +543,7 @@ class ParticipantsPage(Page):
         self._undo_id = None
         self.stack.setCurrentWidget(self.list_page)
         self._loaded = False
+        self._stale = True
         self.count_label.clear()
 
     def has_unsaved_changes(self) -> bool:
@@ -506,7 +582,10 @@ class ParticipantsPage(Page):
     def show_list(self) -> None:
         self.stack.setCurrentWidget(self.list_page)
         current = self.record.participant_id
-        self.reload()
+        if current is not None:
+            self._update_row(current)
+        elif self._stale or not self._loaded:
+            self.reload()
         if current is not None:
             row = self.model.row_of(current)
             if row >= 0:
@@ -523,12 +602,13 @@ class ParticipantsPage(Page):
     def undo_archive(self) -> None:
         if self._undo_id is None:
             return
-        core.unarchive_participant(self.session.require_repo(), self._undo_id)
+        pid = self._undo_id
+        core.unarchive_participant(self.session.require_repo(), pid)
         self.undo_text.setText("Archive undone.")
         self.undo_button.setVisible(False)
         self._undo_id = None
-        self.session.notify("participants")
-        self.reload()
+        self._notify()
+        self._update_row(pid)
 
     # -- internals ---------------------------------------------------------------------------
     def _open_row(self, row: int) -> None:
@@ -542,7 +622,9 @@ class ParticipantsPage(Page):
         self.undo_button.setVisible(True)
         self.undo_bar.setVisible(True)
 
-    def _deleted(self, message: str) -> None:
+    def _deleted(self, participant_id: int, message: str) -> None:
+        self.model.remove(participant_id)
+        self._update_count()
         self._undo_id = None
         self.undo_text.setText(message)
         self.undo_button.setVisible(False)
