@@ -131,3 +131,13 @@ def test_lock_clears_the_table(page: AuditPage) -> None:
     page.clear()
     assert page.model.rowCount() == 0
     assert page.staff.count() == 0
+
+
+def test_settings_changes_read_as_plain_values(page: AuditPage) -> None:
+    repo = page.session.require_repo()
+    repo.set_setting("organisation_name", "Harbor Kitchen")
+    repo.set_setting("organisation_name", "Harbor Community Kitchen")
+    page.refresh()
+    assert cells(page, WHAT)[0] == "Changed setting: organisation name"
+    assert cells(page, OLD)[0] == "Harbor Kitchen"
+    assert cells(page, NEW)[0] == "Harbor Community Kitchen"

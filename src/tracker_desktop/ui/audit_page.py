@@ -85,10 +85,23 @@ def describe(entry: AuditEntry) -> str:
     return f"{words}: {field}" if field else words
 
 
-def show_value(raw: str | None) -> str:
-    """A stored value as people read it; whole-row summaries become 'field: value; ...'."""
+def show_value(raw: str | None, *, json_value: bool = False) -> str:
+    """A stored value as people read it; whole-row summaries become 'field: value; ...'.
+
+    ``json_value``: settings are stored as JSON ("Harbor Kitchen" with quotes, 10, [...]).
+    """
     if raw is None or raw == "":
         return "—"
+    if json_value:
+        try:
+            decoded = json.loads(raw)
+        except ValueError:
+            return raw
+        if decoded in ("", None, [], {}):
+            return "—"
+        if isinstance(decoded, list):
+            return ", ".join(str(item) for item in decoded)
+        return str(decoded) if not isinstance(decoded, dict) else show_value(raw)
     if raw.startswith("{"):
         try:
             values = json.loads(raw)
@@ -252,7 +265,7 @@ class AuditPage(Page):
         self.table.setWordWrap(False)
         self.table.verticalHeader().setVisible(False)
         header = self.table.horizontalHeader()
-        for column, width in ((WHEN, 130), (WHO, 140), (PARTICIPANT, 100), (WHAT, 230)):
+        for column, width in ((WHEN, 130), (WHO, 140), (PARTICIPANT, 90), (WHAT, 290)):
             header.setSectionResizeMode(column, QHeaderView.ResizeMode.Interactive)
             self.table.setColumnWidth(column, width)
         header.setSectionResizeMode(OLD, QHeaderView.ResizeMode.Stretch)
@@ -360,8 +373,8 @@ class AuditPage(Page):
                     else codes.get(entry.participant_id, f"#{entry.participant_id} (removed)")
                 ),
                 what=describe(entry),
-                old=show_value(entry.old_value),
-                new=show_value(entry.new_value),
+                old=show_value(entry.old_value, json_value=entry.table_name == "settings"),
+                new=show_value(entry.new_value, json_value=entry.table_name == "settings"),
             )
             for entry in entries
         ]

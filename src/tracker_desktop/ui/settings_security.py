@@ -41,7 +41,7 @@ from tracker_desktop.ui.idle import (
 )
 from tracker_desktop.ui.session import Session
 from tracker_desktop.ui.tasks import run_task
-from tracker_desktop.ui.widgets import error_label, hint_label
+from tracker_desktop.ui.widgets import hint_label
 
 MIN_PASSWORD_LENGTH = 8
 LOST_PASSWORD_TEXT = (
@@ -56,12 +56,38 @@ def _size(num: int) -> str:
     return f"{max(1, num // 1024)} KB"
 
 
+class Message(QLabel):
+    """A message line that takes no room while empty."""
+
+    def __init__(self, ok: bool) -> None:
+        super().__init__()
+        self.setWordWrap(True)
+        if ok:
+            self.setObjectName("success")
+            self.setStyleSheet("color: #1e6b34; font-weight: 600;")
+        else:
+            self.setObjectName("error")
+            self.setAccessibleName("Error message")
+        self.setVisible(False)
+
+    def setText(self, text: str) -> None:
+        super().setText(text)
+        self.setVisible(bool(text))
+
+    def clear(self) -> None:
+        self.setText("")
+
+
 def _ok_label() -> QLabel:
-    label = QLabel()
-    label.setObjectName("success")
-    label.setStyleSheet("color: #1e6b34; font-weight: 600;")
-    label.setWordWrap(True)
-    return label
+    return Message(ok=True)
+
+
+def _button_row(*buttons: QWidget) -> QHBoxLayout:
+    row = QHBoxLayout()
+    for button in buttons:
+        row.addWidget(button)
+    row.addStretch(1)
+    return row
 
 
 class SecurityTab(QWidget):
@@ -93,20 +119,21 @@ class SecurityTab(QWidget):
         form.addRow("New password", self.new_password)
         form.addRow("Repeat new password", self.confirm_password)
         form.addRow(hint_label(LOST_PASSWORD_TEXT))
-        self.password_error = error_label()
+        self.password_error = Message(ok=False)
         self.password_ok = _ok_label()
         form.addRow(self.password_error)
         form.addRow(self.password_ok)
         self.change_button = QPushButton("Change password")
         self.change_button.clicked.connect(self.change_password)
         self.confirm_password.returnPressed.connect(self.change_password)
-        form.addRow("", self.change_button)
+        form.addRow("", _button_row(self.change_button))
         layout.addWidget(password_box)
 
         # -- lock + backup settings ---------------------------------------------------
         settings_box = QGroupBox("Automatic lock and backups")
         form = QFormLayout(settings_box)
         self.idle_minutes = QSpinBox()
+        self.idle_minutes.setFixedWidth(150)
         self.idle_minutes.setRange(IDLE_MIN_MINUTES, IDLE_MAX_MINUTES)
         self.idle_minutes.setSuffix(" minutes")
         self.idle_minutes.setAccessibleName("Lock after minutes without use")
@@ -137,17 +164,18 @@ class SecurityTab(QWidget):
             )
         )
         self.keep = QSpinBox()
+        self.keep.setFixedWidth(190)
         self.keep.setRange(1, 100)
         self.keep.setSuffix(" newest backups")
         self.keep.setAccessibleName("Backups to keep")
         form.addRow("Keep the", self.keep)
-        self.settings_error = error_label()
+        self.settings_error = Message(ok=False)
         self.settings_ok = _ok_label()
         form.addRow(self.settings_error)
         form.addRow(self.settings_ok)
         self.save_button = QPushButton("Save these settings")
         self.save_button.clicked.connect(self.save_settings)
-        form.addRow("", self.save_button)
+        form.addRow("", _button_row(self.save_button))
         layout.addWidget(settings_box)
 
         # -- backups -------------------------------------------------------------------
@@ -177,7 +205,7 @@ class SecurityTab(QWidget):
         box.addWidget(self.table)
         self.empty_backups = hint_label("No backups yet. Press “Back up now” to make the first.")
         box.addWidget(self.empty_backups)
-        self.backup_error = error_label()
+        self.backup_error = Message(ok=False)
         self.backup_ok = _ok_label()
         box.addWidget(self.backup_error)
         box.addWidget(self.backup_ok)
@@ -198,6 +226,7 @@ class SecurityTab(QWidget):
     @staticmethod
     def _password_field(name: str) -> QLineEdit:
         field = QLineEdit()
+        field.setMaximumWidth(340)
         field.setEchoMode(QLineEdit.EchoMode.Password)
         field.setAccessibleName(name)
         return field

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 SETTINGS_TABS: list[tuple[str, str]] = [
     # ("Option lists", "tracker_desktop.ui.settings_options:OptionListsTab"),
-    ("Security & backups", "tracker_desktop.ui.settings_security:SecurityTab"),
+    ("Security && backups", "tracker_desktop.ui.settings_security:SecurityTab"),
     ("Metric targets", "tracker_desktop.ui.settings_targets:TargetsTab"),
     ("Journey stages", "tracker_desktop.ui.settings_journey:StagesTab"),
     ("Outcome measures", "tracker_desktop.ui.settings_journey:MeasuresTab"),
