@@ -65,6 +65,7 @@ def run(folder: Path) -> Iterator[str]:
         raise SelfTestError("a wrong password was accepted")
     with Vault.open(path, password) as vault:
         yield _export_xlsx_step(Repository(vault, "self-test"), folder)
+        yield _import_step(Repository(vault, "self-test"), folder)
 
 
 def _export_xlsx_step(repo: Repository, folder: Path) -> str:
@@ -85,3 +86,26 @@ def _export_xlsx_step(repo: Repository, folder: Path) -> str:
     _require("<f>" in text and "COUNTIFS(" in text, "the Dashboard has no live formulas")
     _require("xl/charts/chart1.xml" in names, "the Dashboard has no charts")
     return f"export xlsx: ok ({data.participant_count} participants, {out.stat().st_size} bytes)"
+
+
+def _import_step(repo: Repository, folder: Path) -> str:
+    """import: a messy CSV (BOM, semicolons, "$14.50", "50%", Yes/No) in one batch, undone."""
+    from tracker_desktop.core import importer
+
+    source = folder / "selftest-import.csv"
+    source.write_bytes(
+        "\ufeffFirst name;Last name;Program;Date of enrollment;Hourly wage;Progress;Employed\n"
+        "Imported;One;Pipeline;2024-01-03;$14.50;50%;Yes\n"
+        "Imported;Two;Fellows;2024-02-15;15;0.25;No\n".encode()
+    )
+    before = repo.count("participants")
+    preview = importer.prepare(source, repo)
+    _require(not preview.blocking, "the import preview found problems in a clean file")
+    result = importer.run_import(repo, preview)
+    _require(repo.count("participants") == before + 2, "the import wrote the wrong count")
+    wages = sorted(j["hourly_wage"] for j in repo.rows("jobs") if j["hourly_wage"] in (14.5, 15.0))
+    _require(len(wages) >= 2, "imported wages missing")
+    importer.undo_import(repo, result.batch_id)
+    _require(repo.count("participants") == before, "undoing the import left records behind")
+    source.unlink()
+    return "import csv + undo: ok (2 participants, one batch)"
