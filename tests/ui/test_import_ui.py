@@ -207,3 +207,35 @@ def test_undo_from_past_imports(
     assert repo.count("participants") == 0
     assert importer.get_batch(repo, result.batch_id).status == "undone"
     assert "was taken back out" in page.message.text()
+
+
+def test_a_lock_keeps_the_wizard_where_it_was(
+    qtbot: QtBot, repo: Repository, synchronous_tasks: None, tmp_path: Path
+) -> None:
+    add_participant(repo, "Ana", "Reyes", enrolled_on=date(2024, 1, 3))
+    path = tmp_path / "monthly.csv"
+    path.write_text(
+        "Who,Last name,Cohort,Date of enrollment\nAna,Reyes,Pipeline,2024-01-03\n"
+        "Ben,Ode,Fellows,2024-02-01\n",
+        encoding="utf-8",
+    )
+    page = _page(qtbot, repo)
+    _open(qtbot, page, path)
+    qtbot.mouseClick(page.to_mapping_button, Qt.MouseButton.LeftButton)
+    page.set_target("A", "first_name")
+    page.set_target("C", "program")
+    qtbot.mouseClick(page.to_preview_button, Qt.MouseButton.LeftButton)
+    page.choose_duplicate(2, "create")
+    state = page.draft_state()
+    page.clear()  # the tracker locks
+    assert page.stack.currentIndex() == 0 and page.data is None
+
+    again = _page(qtbot, repo)
+    again.restore_draft(state)
+    assert again.stack.currentIndex() == 2
+    assert again.preview is not None
+    assert again.preview.rows[0].choice == "create"
+    assert again.preview.counts == {"create": 2, "update": 0, "skip": 0, "reject": 0}
+    qtbot.mouseClick(again.preview_back, Qt.MouseButton.LeftButton)
+    combo = again.mapping_table.cellWidget(2, 3)
+    assert isinstance(combo, QComboBox) and combo.currentData() == "program"

@@ -8,6 +8,7 @@ All the work is done by :mod:`tracker_desktop.core.importer`.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -268,7 +269,7 @@ class ImportPage(Page):
         if self.data is not None:
             self._read(self.data.source, self.sheet_combo.currentText() or None)
 
-    def _read(self, path: Path, sheet: str | None) -> None:
+    def _read(self, path: Path, sheet: str | None, then: Callable[[], None] | None = None) -> None:
         def work(progress: Any) -> tuple[SheetData, list[str]]:
             sheets = importer.list_sheets(path)
             chosen = sheet if sheet in sheets else None
@@ -311,6 +312,8 @@ class ImportPage(Page):
             )
             self._fill_raw_table()
             self.to_mapping_button.setEnabled(True)
+            if then is not None:
+                then()
 
         self._error("")
         run_task(work, done, self._failed, parent=self, label="Reading the spreadsheet…")
@@ -374,7 +377,7 @@ class ImportPage(Page):
         buttons.addStretch(1)
         self.to_preview_button = QPushButton("Next: check the rows")
         self.to_preview_button.setObjectName("primary")
-        self.to_preview_button.clicked.connect(self.go_to_preview)
+        self.to_preview_button.clicked.connect(lambda: self.go_to_preview())
         buttons.addWidget(self.to_preview_button)
         layout.addLayout(buttons)
         return page
@@ -512,7 +515,7 @@ class ImportPage(Page):
         layout.addLayout(buttons)
         return page
 
-    def go_to_preview(self) -> None:
+    def go_to_preview(self, then: Callable[[], None] | None = None) -> None:
         if self.data is None or self.profile is None:
             return
         data, profile = self.data, self.profile
@@ -526,6 +529,8 @@ class ImportPage(Page):
             self.preview = preview
             self._fill_preview()
             self._show_step(2)
+            if then is not None:
+                then()
 
         run_task(work, done, self._failed, parent=self, label="Checking the rows…")
 
@@ -830,6 +835,58 @@ class ImportPage(Page):
 
     def refresh(self) -> None:
         self._refresh_batches()
+
+    def draft_state(self) -> object | None:
+        """The wizard's place (file, sheet, header row, matching, choices) across a lock."""
+        step = self.stack.currentIndex()
+        if self.data is None or step == 3:
+            return None
+        state: dict[str, Any] = {
+            "path": str(self.data.source),
+            "sheet": self.data.sheet,
+            "header_row": self.header_spin.value(),
+            "date_order": self.date_order_combo.currentData(),
+            "step": step,
+        }
+        if self.profile is not None and step >= 1:
+            state["profile"] = self.profile.to_json()
+        if self.preview is not None and step == 2:
+            state["choices"] = {str(p.row): p.choice for p in self.preview.duplicates}
+            state["skip_invalid"] = self.preview.skip_invalid
+        return state
+
+    def restore_draft(self, state: object) -> None:
+        if not isinstance(state, dict) or not state.get("path"):
+            return
+        try:
+            saved = ImportProfile.from_json(state["profile"]) if state.get("profile") else None
+        except importer.ImportFileError:
+            saved = None
+        self.loaded_profile = saved
+        self.date_order_combo.setCurrentIndex(
+            max(self.date_order_combo.findData(state.get("date_order")), 0)
+        )
+        self.path_edit.setText(str(state["path"]))
+        step = int(state.get("step") or 0)
+
+        def after_preview() -> None:
+            assert self.preview is not None
+            for row, choice in (state.get("choices") or {}).items():
+                if int(row) in self._choice_combos and choice in importer.DUPLICATE_CHOICES:
+                    self.choose_duplicate(int(row), choice)
+            if state.get("skip_invalid"):
+                self.skip_invalid_check.setChecked(True)
+
+        def after_read() -> None:
+            header = state.get("header_row")
+            if isinstance(header, int):
+                self.header_spin.setValue(header)
+            if step >= 1:
+                self.go_to_mapping()
+            if step >= 2:
+                self.go_to_preview(after_preview)
+
+        self._read(Path(str(state["path"])), state.get("sheet"), after_read)
 
     def clear(self) -> None:
         self.restart()
