@@ -26,7 +26,7 @@ SCREENS: tuple[Screen, ...] = (
     ),
     Screen("dashboard", "Dashboard", "tracker_desktop.ui.dashboard_page:DashboardPage", "Ctrl+2"),
     Screen("followups", "Follow-ups", "tracker_desktop.ui.followups_page:FollowupsPage", "Ctrl+3"),
-    Screen("quality", "Data quality", None, "Ctrl+4"),
+    Screen("quality", "Data quality", "tracker_desktop.ui.quality_page:QualityPage", "Ctrl+4"),
     Screen("import", "Import", "tracker_desktop.ui.import_page:ImportPage", "Ctrl+5"),
     Screen("export", "Export", "tracker_desktop.ui.export_page:ExportPage", "Ctrl+6"),
     Screen("audit", "Audit log", "tracker_desktop.ui.audit_page:AuditPage", "Ctrl+7"),
