@@ -348,6 +348,8 @@ class ChildList(QWidget):
             text = format_value(value, kind) if not isinstance(value, str) else value
             if spec.kind == "date" and isinstance(value, str):
                 text = format_date(value)
+            elif spec.key == "kind":
+                text = text.capitalize()
             item = QTableWidgetItem(text)
             if has_error:
                 item.setForeground(QBrush(QColor("#b3261e")))
@@ -529,7 +531,8 @@ class HistoryTab(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         layout = QVBoxLayout(self)
-        layout.addWidget(hint_label("Every change to this record: who made it, when, old → new."))
+        self.hint = hint_label()
+        layout.addWidget(self.hint)
         self.table = QTableWidget(0, 5)
         self.table.setHorizontalHeaderLabels(["When", "Who", "What", "Old value", "New value"])
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
@@ -543,6 +546,12 @@ class HistoryTab(QWidget):
         layout.addWidget(self.table)
 
     def set_entries(self, entries: list[AuditEntry]) -> None:
+        self.hint.setText(
+            "Every change to this record: who made it, when, old → new."
+            if entries
+            else "No changes recorded for this record yet (records written by the demo "
+            "generator carry none). Each save from now on appears here."
+        )
         self.table.setRowCount(len(entries))
         for row, entry in enumerate(entries):
             what, old, new = describe_change(entry)
@@ -841,7 +850,7 @@ class ParticipantRecord(QWidget):
             first = self.fields["first_name"].value() or ""
             last = self.fields["last_name"].value() or ""
             self.title.setText(f"{first} {last}")
-            status = "archived" if self._archived else self._status_text()
+            status = "Archived" if self._archived else self._status_text()
             self.status_label.setText(f"  {self.participant_code} · {status}")
         existing = self.participant_id is not None
         self.archive_button.setVisible(existing)
@@ -857,7 +866,7 @@ class ParticipantRecord(QWidget):
         if not data.ids:
             return ""
         stage = data.columns["stage"][0]
-        status = str(data.columns["status"][0]).lower()
+        status = str(data.columns["status"][0])
         text = status + (f" · {stage}" if stage else "")
         self.journey_label.setText(
             f"Current stage: {stage or 'not started'}. Stages and follow-ups are managed on "
