@@ -334,6 +334,7 @@ class Formats:
             {**base, "bold": True, "font_size": 12, "font_color": "#1F4E79", "bottom": 1}
         )
         self.wrap = wb.add_format({**base, "text_wrap": True, "valign": "top"})
+        self.statement = wb.add_format({**base, "text_wrap": True, "valign": "vcenter"})
         self.bold = wb.add_format({**base, "bold": True})
         self.notice = wb.add_format(
             {**base, "italic": True, "font_color": "#9C0006", "bg_color": "#FFC7CE"}
@@ -567,7 +568,7 @@ def write_workbook(data: ExportData, path: Path, progress: ProgressCallback | No
 # --- the Dashboard sheet --------------------------------------------------------------
 DASH_HEADER_ROW = 6  # zero-based row of the metrics table header
 AS_OF_CELL = "Dashboard!$B$4"
-STATEMENT_WIDTH = 110
+STATEMENT_WIDTH = 120
 BLOCK_COL = 9  # column J: the small tables that feed the charts
 
 
@@ -628,6 +629,7 @@ def write_dashboard(wb: Workbook, ws: Worksheet, fmt: Formats, data: ExportData)
     ws.set_column(BLOCK_COL, BLOCK_COL, 22)
     ws.set_column(BLOCK_COL + 1, BLOCK_COL + 3, 13)
     title = f"{data.organisation} — " if data.organisation else ""
+    ws.set_row(0, 26)
     ws.write_string(0, 0, f"{title}Participant outcomes dashboard", fmt.title)
     ws.write_string(1, 0, data.period, fmt.subtitle)
     ws.write_string(2, 0, data.filters_text, fmt.subtitle)
@@ -668,7 +670,7 @@ def write_dashboard(wb: Workbook, ws: Worksheet, fmt: Formats, data: ExportData)
         if item.target is not None:
             ws.write_number(row, 5, float(item.target), fmt.percent0)
         if item.statement:
-            ws.write_string(row, 7, item.statement, fmt.wrap)
+            ws.write_string(row, 7, item.statement, fmt.statement)
             if len(item.statement) > STATEMENT_WIDTH:
                 ws.set_row(row, 15 * (1 + len(item.statement) // STATEMENT_WIDTH))
     row = (line_rows[-1] + 1) if line_rows else DASH_HEADER_ROW + 1

@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDateEdit,
     QFileDialog,
-    QFormLayout,
+    QGridLayout,
     QGroupBox,
     QHBoxLayout,
     QLabel,
@@ -121,28 +121,36 @@ class ExportPage(Page):
         layout.addWidget(fmt_box)
 
         scope_box = QGroupBox("Participants")
-        form = QFormLayout(scope_box)
+        grid = QGridLayout(scope_box)
+        grid.setColumnStretch(2, 1)
         self.program = QComboBox()
         self.program.setAccessibleName("Program")
-        form.addRow("&Program:", self.program)
-        self.use_from = QCheckBox("Enrolled on or after")
+        self.program.setMinimumWidth(220)
+        program_label = QLabel("&Program:")
+        program_label.setBuddy(self.program)
+        grid.addWidget(program_label, 0, 0)
+        grid.addWidget(self.program, 0, 1)
+        self.use_from = QCheckBox("Enrolled on or &after")
         self.date_from = QDateEdit()
-        self.use_to = QCheckBox("Enrolled on or before")
+        self.use_to = QCheckBox("Enrolled on or &before")
         self.date_to = QDateEdit()
-        for check, edit, name in (
-            (self.use_from, self.date_from, "Enrolled from"),
-            (self.use_to, self.date_to, "Enrolled until"),
+        for row, (check, edit, name) in enumerate(
+            (
+                (self.use_from, self.date_from, "Enrolled from"),
+                (self.use_to, self.date_to, "Enrolled until"),
+            ),
+            1,
         ):
             edit.setCalendarPopup(True)
             edit.setDisplayFormat("d MMM yyyy")
             edit.setAccessibleName(name)
             edit.setEnabled(False)
             check.toggled.connect(edit.setEnabled)
-            row = QHBoxLayout()
-            row.addWidget(check)
-            row.addWidget(edit)
-            row.addStretch(1)
-            form.addRow("", row)
+            grid.addWidget(check, row, 0)
+            grid.addWidget(edit, row, 1)
+        grid.addWidget(
+            hint_label("Leave the dates unticked to include every enrollment."), 3, 0, 1, 3
+        )
         self.date_from.setDate(QDate(QDate.currentDate().year(), 1, 1))
         self.date_to.setDate(QDate.currentDate())
         layout.addWidget(scope_box)

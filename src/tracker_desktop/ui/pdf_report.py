@@ -151,7 +151,7 @@ def paint_bar_chart(
             painter.setPen(QPen(QColor("#D9D9D9"), 1))
         slot = area.width() / len(categories)
         bar = slot * 0.75 / len(series)
-        every = max(1, len(categories) // 12)
+        every = max(1, math.ceil(len(categories) / 8))
         for i, category in enumerate(categories):
             x = area.left() + i * slot
             for s, (_name, vals) in enumerate(series):
