@@ -244,3 +244,29 @@ def test_unlock_dialog_says_newer_schema(qtbot: QtBot, vault_path: Path, vault: 
     assert "newer Participant Tracker" in dialog.error.text()
     assert "Update the app" in dialog.error.text()
     assert digest(vault_path) == before
+
+
+def test_wrong_password_finds_the_latest_backup_on_the_chosen_usb_folder(
+    qtbot: QtBot, tab: SecurityTab, session: Session, vault_path: Path, tmp_path: Path
+) -> None:
+    usb = tmp_path / "KINGSTON"
+    tab.backup_dir.setText(str(usb))
+    click(qtbot, tab.save_button)
+    click(qtbot, tab.backup_button)
+    newest = tab.backup_rows[0].path
+    assert newest.parent == usb
+    session.lock()
+
+    dialog = UnlockDialog(vault_path)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.keyClicks(dialog.password, "wrong password")
+    click(qtbot, dialog.unlock_button)
+    assert dialog.backup_button.isVisible(), "the USB backup must be offered"
+    click(qtbot, dialog.backup_button)
+    assert dialog.path == newest
+    qtbot.keyClicks(dialog.password, PASSWORD)
+    click(qtbot, dialog.unlock_button)
+    assert dialog.vault is not None
+    assert Repository(dialog.vault).count("participants") == 1
+    dialog.vault.close()

@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
 
 from tracker_desktop.core import backup_policy, drafts
 from tracker_desktop.core.vault import Vault
+from tracker_desktop.ui.backup_places import remember_backup_folder
 from tracker_desktop.ui.idle import IDLE_DEFAULT_MINUTES, IDLE_SETTING, IdleWatcher
 from tracker_desktop.ui.main_window import MainWindow
 from tracker_desktop.ui.navigation import SCREENS
@@ -106,6 +107,7 @@ class AppController(QObject):
         self.idle.set_minutes(repo.setting(IDLE_SETTING, IDLE_DEFAULT_MINUTES))
         self.idle.start()
         self.backup_timer.start()
+        remember_backup_folder(vault.path, backup_policy.backup_folder(repo))
         self._offer_drafts()
         self.maybe_daily_backup()
 

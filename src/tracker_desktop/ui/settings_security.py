@@ -32,6 +32,7 @@ from tracker_desktop.core.vault import (
     VaultError,
     WrongPasswordOrDamagedError,
 )
+from tracker_desktop.ui.backup_places import remember_backup_folder
 from tracker_desktop.ui.idle import (
     IDLE_DEFAULT_MINUTES,
     IDLE_MAX_MINUTES,
@@ -386,6 +387,7 @@ class SecurityTab(QWidget):
                 backup_policy.BACKUP_DIR_SETTING,
                 "" if folder is None or folder == default else str(folder),
             )
+        remember_backup_folder(repo.vault.path, backup_policy.backup_folder(repo))
         self.settings_ok.setText("Saved.")
         self.session.notify("settings")
         self.refresh_backups()

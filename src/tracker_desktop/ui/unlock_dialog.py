@@ -249,10 +249,11 @@ class UnlockDialog(QDialog):
     def _backups(self) -> list[Path]:
         if self.path is None:
             return []
-        from tracker_desktop.core.vault import list_backups
+        from tracker_desktop.ui.backup_places import known_backups
 
-        folder = self.path.parent / f"{self.path.stem} backups"
-        return [info.path for info in list_backups(folder, self.path.stem)]
+        # The default folder and the chosen one (e.g. a USB stick), remembered outside
+        # the file because the setting inside it cannot be read without the password.
+        return [info.path for info in known_backups(self.path)]
 
     def _open_latest_backup(self) -> None:
         backups = self._backups()
