@@ -450,3 +450,26 @@ def test_custom_fields_and_benefits_on_the_form(
     form = P.load_participant(repo, pid)
     assert form.custom == {"referral_source": "Shelter", "shoe_size": "9"}
     assert form.benefits == ["SNAP"]
+
+
+def test_big_tracker_loads_in_the_background_and_a_lock_drops_it(
+    qtbot: QtBot, make_page: Callable, repo: Repository, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tracker_desktop.ui import participants_page
+    from tracker_desktop.ui.tasks import TaskRunner
+
+    add_participant(repo, "Ana", "Rivera")
+    page = make_page(repo)
+    monkeypatch.setattr(participants_page, "BACKGROUND_LOAD_FROM", 1)
+    add_participant(repo, "Bo", "Smith")
+    page.reload()
+    assert page.count_label.text() == "Loading participants…"
+    qtbot.waitUntil(lambda: page.count_label.text() == "2 participants", timeout=10000)
+    assert column(page, TrackerTableModel.COL_FIRST_NAME) == ["Ana", "Bo"]
+
+    page.reload()
+    page.clear()  # the tracker locks while the load is still running
+    TaskRunner.wait_for_all()
+    QApplication.processEvents()
+    QApplication.processEvents()
+    assert page.model.total == 0 and page.count_label.text() == ""

@@ -46,6 +46,7 @@ from tracker_desktop.core import participants as core
 from tracker_desktop.ui.page import Page
 from tracker_desktop.ui.participant_record import ParticipantRecord, format_value
 from tracker_desktop.ui.session import Session
+from tracker_desktop.ui.tasks import run_task
 from tracker_desktop.ui.widgets import EmptyState, page_title
 
 SORT_ROLE = int(Qt.ItemDataRole.UserRole) + 1
@@ -55,6 +56,7 @@ ALL_PROGRAMS = "All programs"
 ALL_STAGES = "All stages"
 ALL_STATUSES = "All statuses"
 STATUSES = ("Active", "Exited", "Alumni")
+BACKGROUND_LOAD_FROM = 20_000  # participants; smaller trackers load inline (< 0.5 s)
 
 _Index = QModelIndex | QPersistentModelIndex
 
@@ -350,6 +352,8 @@ class ParticipantsPage(Page):
     def __init__(self, session: Session, parent: QWidget | None = None) -> None:
         super().__init__(session, parent)
         self._loaded = False
+        self._loading = False
+        self._generation = 0  # bumped by every load and by clear(): late results are dropped
         self._stale = True  # something changed elsewhere since the last full load
         self._quiet = False  # our own change notifications do not make the list stale
         self._undo_id: int | None = None
@@ -489,7 +493,7 @@ class ParticipantsPage(Page):
 
     # -- Page API ----------------------------------------------------------------------------
     def refresh(self) -> None:
-        if self.stack.currentWidget() is self.record:
+        if self.stack.currentWidget() is self.record or self._loading:
             return  # never reload under an edit in progress
         if self._stale or not self._loaded:
             self.reload()
@@ -507,6 +511,8 @@ class ParticipantsPage(Page):
 
     def _update_row(self, participant_id: int) -> None:
         """Refresh one participant's row after our own change (cheap at 100k)."""
+        if self._loading:
+            return  # the load in flight reads the change too
         if not self._loaded or self._stale:
             self.reload()
             return
@@ -522,16 +528,44 @@ class ParticipantsPage(Page):
         self._update_count()
 
     def reload(self) -> None:
+        """Read the whole tracker again.  Big trackers load in the background (the window
+        stays responsive and says so); small ones inline."""
         repo = self.session.require_repo()
         self._fill_filter(self.program_filter, ALL_PROGRAMS, repo.options("programs", True))
         self._fill_filter(self.stage_filter, ALL_STAGES, [str(s["name"]) for s in repo.stages()])
-        data = core.load_tracker(repo, include_archived=self.show_archived.isChecked())
+        archived = self.show_archived.isChecked()
+        self._generation += 1
+        generation = self._generation
+        if repo.count("participants") < BACKGROUND_LOAD_FROM:
+            self._loaded_data(core.load_tracker(repo, include_archived=archived), generation)
+            return
+        self.count_label.setText("Loading participants…")
+        self._loading = True
+        run_task(
+            lambda _progress: core.load_tracker(repo, include_archived=archived),
+            lambda data: self._loaded_data(data, generation),
+            lambda exc, _trace: self._load_failed(exc, generation),
+            parent=self,
+        )
+
+    def _loaded_data(self, data: object, generation: int) -> None:
+        if generation != self._generation or not self.session.is_open:
+            return  # locked, or a newer load was started meanwhile
+        assert isinstance(data, core.TrackerData)
+        self._loading = False
         self.model.set_tracker(data)
         self._loaded = True
         self._stale = False
         self._update_count()
 
+    def _load_failed(self, exc: BaseException, generation: int) -> None:
+        if generation == self._generation and self.session.is_open:
+            self._loading = False
+            self.count_label.setText(f"Could not load the participants: {exc}")
+
     def clear(self) -> None:
+        self._generation += 1
+        self._loading = False
         self.record.clear()
         self.model.clear()
         self.search.blockSignals(True)
