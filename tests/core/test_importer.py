@@ -475,3 +475,23 @@ def test_undo_of_the_sample_tracker(repo: Repository) -> None:
     for table in ("participants", "enrollments", "jobs", "credentials", "custom_values", "notes"):
         assert repo.count(table) == 0, table
     assert repo.count("custom_fields") == 0
+
+
+def test_excel_sep_line_and_formatted_empty_rows(tmp_path: Path) -> None:
+    path = write_csv(tmp_path / "sep.csv", "sep=;\nFirst name;Last name\nAna;Reyes, Jr.\n\n\n")
+    data = importer.read_table(path)
+    assert data.delimiter == ";" and data.rows == [
+        ["First name", "Last name"],
+        ["Ana", "Reyes, Jr."],
+    ]
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.append(["First name", "Last name", "Program", "Date of enrollment"])
+    sheet.append(["Ana", "Reyes", "Pipeline", datetime(2024, 1, 3)])
+    for row in range(3, 400):  # formatted but empty, like a template's dropdown rows
+        sheet.cell(row, 3).number_format = "0.00%"
+        sheet.cell(row, 3).value = None
+        sheet.cell(row, 1).value = "  "
+    workbook.save(tmp_path / "formatted.xlsx")
+    preview = importer.prepare(tmp_path / "formatted.xlsx", None)
+    assert preview.counts == {"create": 1, "update": 0, "skip": 0, "reject": 0}

@@ -54,6 +54,7 @@ SKIP = "skip"
 PROFILE_VERSION = 1
 HEADER_SEARCH_ROWS = 20
 SNIFF_ROWS = 50
+MAX_BLANK_RUN = 10_000  # this many empty (formatted) rows in a row end the sheet
 
 
 class ImportFileError(ValueError):
@@ -294,8 +295,13 @@ def _read_xlsx(path: Path, sheet: str | None, progress: ProgressCallback | None)
                 if fmt and fmt != "General" and getattr(cell, "value", None) is not None:
                     formats.setdefault(index, []).append(str(fmt))
         rows: list[list[Any]] = []
+        blank_run = 0
         for number, values in enumerate(ws.iter_rows(values_only=True), start=1):
-            rows.append(_trim(values))
+            row = _trim(values)
+            rows.append(row)
+            blank_run = 0 if row else blank_run + 1
+            if blank_run > MAX_BLANK_RUN:  # formatting down to row 1,048,576: no more data
+                break
             if progress is not None and number % 2000 == 0:
                 _report(progress, number, 0, f"Reading row {number:,}…")
         while rows and not rows[-1]:
@@ -336,7 +342,11 @@ def _sniff_delimiter(text: str) -> str:
 
 def _read_csv(path: Path) -> SheetData:
     text, encoding = _decode(path.read_bytes())
-    delimiter = _sniff_delimiter(text)
+    first, _, rest = text.partition("\n")
+    if first.strip().lower().startswith("sep=") and len(first.strip()) == 5:
+        delimiter, text = first.strip()[4], rest  # Excel's "sep=;" line
+    else:
+        delimiter = _sniff_delimiter(text)
     rows = [_trim(row) for row in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)]
     while rows and not rows[-1]:
         rows.pop()
