@@ -473,3 +473,22 @@ def test_big_tracker_loads_in_the_background_and_a_lock_drops_it(
     QApplication.processEvents()
     QApplication.processEvents()
     assert page.model.total == 0 and page.count_label.text() == ""
+
+
+def test_draft_of_a_deleted_participant_comes_back_as_a_new_one(
+    qtbot: QtBot, make_page: Callable, repo: Repository
+) -> None:
+    pid = add_participant(repo, "Ana", "Rivera")
+    page = make_page(repo)
+    page.open_participant(pid)
+    type_into(qtbot, field(page, "first_name"), "Anita")
+    state = page.draft_state()
+    assert state is not None
+    page.clear()
+    P.delete_participant(repo, pid)
+    page.refresh()
+    page.restore_draft(state)
+    assert "deleted meanwhile" in page.record.message.text()
+    assert page.record.participant_id is None
+    assert page.record.save()
+    assert [p["first_name"] for p in repo.rows("participants")] == ["Anita"]

@@ -45,6 +45,7 @@ from tracker_desktop.core import participants as core
 from tracker_desktop.core import validation
 from tracker_desktop.core.options import CustomField, custom_fields
 from tracker_desktop.core.records import AuditEntry
+from tracker_desktop.core.repository import RecordNotFoundError
 from tracker_desktop.core.validation import Problem
 from tracker_desktop.ui.record_tabs import RECORD_TABS
 from tracker_desktop.ui.session import Session
@@ -565,6 +566,17 @@ class HistoryTab(QWidget):
 
     def clear(self) -> None:
         self.table.setRowCount(0)
+
+
+def _as_new(form: core.ParticipantForm) -> core.ParticipantForm:
+    """The same values without any row ids (to be saved as a new participant)."""
+    state = form.to_json()
+    state.update(id=None, participant_code=None, archived=False)
+    state["enrollment"].pop("id", None)
+    for attribute in core.CHILD_SECTIONS:
+        for row in state[attribute]:
+            row.pop("id", None)
+    return core.ParticipantForm.from_json(state)
 
 
 # --- the record panel -----------------------------------------------------------------------
@@ -1112,14 +1124,20 @@ class ParticipantRecord(QWidget):
 
     def restore_draft(self, state: dict[str, Any]) -> None:
         form = core.ParticipantForm.from_json(state.get("form", {}))
-        baseline_form = (
-            core.load_participant(self.session.require_repo(), form.id)
-            if form.id is not None
-            else core.ParticipantForm()
-        )
+        note = "Your unsaved changes were restored. Save them or press Esc."
+        try:
+            baseline_form = (
+                core.load_participant(self.session.require_repo(), form.id)
+                if form.id is not None
+                else core.ParticipantForm()
+            )
+        except RecordNotFoundError:  # deleted meanwhile: offer the edit as a new record
+            note = "This participant was deleted meanwhile; your changes are shown as a new one."
+            form = _as_new(form)
+            baseline_form = core.ParticipantForm()
         self.load_form(baseline_form)
         self._apply(form)
-        self.message.setText("Your unsaved changes were restored. Save them or press Esc.")
+        self.message.setText(note)
         self.message.setStyleSheet("color: #8a5a00; font-weight: 600;")
         self.message.setVisible(True)
 
