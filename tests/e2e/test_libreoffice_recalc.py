@@ -125,3 +125,19 @@ def test_editing_a_wage_on_the_tracker_changes_the_dashboard(
     assert ws.cell(line, 2).value == pytest.approx(expected, abs=0.005)
     assert ws.cell(line, 2).value != pytest.approx(mean.value, abs=0.005)
     assert ws.cell(line, 3).value == pytest.approx(float(mean.numerator) + 100.0, abs=0.005)
+
+
+def test_quotes_and_commas_in_option_names(repo: Repository, tmp_path: Path) -> None:
+    from tests.helpers import add_participant
+    from tracker_desktop.core import options
+
+    odd = 'Re"entry, Adults =1'
+    options.add_option(repo, "programs", odd)
+    add_participant(repo, first="=A1", program=odd, enrolled_on=date(2025, 1, 2))
+    add_participant(repo, first="+B2", program="Pipeline", enrolled_on=date(2025, 2, 3))
+    data = workbook.collect_export_data(repo, Filters(as_of=AS_OF))
+    path = workbook.write_workbook(data, tmp_path / "odd.xlsx")
+    book = recalc(path, tmp_path)
+    assert assert_matches_engine(book["Dashboard"], data) > 5
+    programs = next(b for b in data.blocks if b.key == "by_program")
+    assert [cells[0][1] for cells in programs.rows] == ["Pipeline", odd]

@@ -125,3 +125,18 @@ def test_bad_input_gets_a_clear_message(
 def test_every_format_button_exists(qtbot: QtBot, repo: Repository, fmt: str) -> None:
     page = make_page(qtbot, repo)
     assert page.format_buttons[fmt].isVisible()
+
+
+def test_cancel_leaves_no_file(repo: Repository, tmp_path: Path) -> None:
+    from tracker_desktop.ui.export_page import export_to_path
+    from tracker_desktop.ui.tasks import CancelledError, Progress
+
+    add_participant(repo)
+    progress = Progress()
+    progress.cancelled = True
+    out = tmp_path / "exports"
+    out.mkdir()
+    for fmt in ("xlsx", "csv"):
+        with pytest.raises(CancelledError):
+            export_to_path(repo, out / f"out.{fmt}", fmt, None, False, progress)
+    assert list(out.iterdir()) == []
