@@ -510,14 +510,21 @@ def set_followup_days(writer: Writer, days: Sequence[int]) -> int:
 
 
 def resync_all_followups(writer: Writer) -> int:
-    ids = list(
-        writer.conn.execute(
-            select(schema.enrollments.c.id).where(schema.enrollments.c.exited_on.is_not(None))
-        ).scalars()
-    )
-    for enrollment_id in ids:
-        sync_followups(writer, int(enrollment_id))
-    return len(ids)
+    """Run :func:`sync_followups` for every exited enrollment (after a schedule change),
+    reading the schedule and the follow-ups once.  Returns how many enrollments."""
+    e, f = schema.enrollments, schema.followups
+    enrollments = [
+        dict(r) for r in writer.conn.execute(select(e).where(e.c.exited_on.is_not(None))).mappings()
+    ]
+    by_enrollment: dict[int, list[dict[str, Any]]] = {}
+    for row in writer.conn.execute(
+        select(f).where(f.c.enrollment_id.is_not(None)).order_by(f.c.id)
+    ).mappings():
+        by_enrollment.setdefault(int(row["enrollment_id"]), []).append(dict(row))
+    days = followup_days(writer)
+    for enrollment in enrollments:
+        _sync(writer, enrollment, by_enrollment.get(int(enrollment["id"]), []), days)
+    return len(enrollments)
 
 
 def sync_followups(writer: Writer, enrollment_id: int) -> None:
@@ -529,28 +536,40 @@ def sync_followups(writer: Writer, enrollment_id: int) -> None:
     are never touched.  Without an exit date: pending follow-ups are deleted.
     """
     enrollment = writer.get(schema.enrollments, enrollment_id)
-    participant_id = int(enrollment["participant_id"])
-    exited_on: date | None = enrollment["exited_on"]
     table = schema.followups
     rows = [
         dict(r)
         for r in writer.conn.execute(
-            select(table).where(table.c.enrollment_id == enrollment_id).order_by(table.c.id)
+            # participant_id is indexed; enrollment_id is not.
+            select(table)
+            .where(table.c.participant_id == enrollment["participant_id"])
+            .order_by(table.c.id)
         ).mappings()
+        if r["enrollment_id"] == enrollment_id
     ]
+    _sync(writer, enrollment, rows, followup_days(writer))
+
+
+def _sync(
+    writer: Writer, enrollment: Mapping[str, Any], rows: list[dict[str, Any]], days: list[int]
+) -> None:
+    enrollment_id = int(enrollment["id"])
+    participant_id = int(enrollment["participant_id"])
+    exited_on: date | None = enrollment["exited_on"]
+    table = schema.followups
     pending = [r for r in rows if r["status"] == FollowUpStatus.DUE]
     finished_days = {int(r["days_after_exit"]) for r in rows if r["status"] != FollowUpStatus.DUE}
     if exited_on is None:
         for row in pending:
             writer.delete(table, int(row["id"]))
         return
-    wanted = [d for d in followup_days(writer) if d not in finished_days]
+    wanted = [d for d in days if d not in finished_days]
     by_days: dict[int, list[dict[str, Any]]] = {}
     for row in pending:
         by_days.setdefault(int(row["days_after_exit"]), []).append(row)
-    for days in wanted:
-        due = exited_on + timedelta(days=days)
-        existing = by_days.pop(days, [])
+    for day_count in wanted:
+        due = exited_on + timedelta(days=day_count)
+        existing = by_days.pop(day_count, [])
         if existing:
             keep, extra = existing[0], existing[1:]
             if keep["due_on"] != due or keep["participant_id"] != participant_id:
@@ -563,7 +582,7 @@ def sync_followups(writer: Writer, enrollment_id: int) -> None:
                 {
                     "participant_id": participant_id,
                     "enrollment_id": enrollment_id,
-                    "days_after_exit": days,
+                    "days_after_exit": day_count,
                     "due_on": due,
                     "status": FollowUpStatus.DUE.value,
                 },

@@ -42,7 +42,7 @@ from tracker_desktop.ui.page import Page
 from tracker_desktop.ui.session import Session
 from tracker_desktop.ui.widgets import error_label, hint_label, page_title
 
-COLUMNS = ("Due", "When", "Participant", "Phone", "Email", "Program", "Check-in")
+COLUMNS = ("Due", "Participant", "Phone", "Email", "Program", "Check-in")
 EMPLOYED_CHOICES = (("Didn't say", None), ("Yes", True), ("No", False))
 BENEFIT_CHOICES = ("Didn't ask", "No public benefits now", "Still on public benefits:")
 
@@ -103,7 +103,8 @@ class FollowupsPage(Page):
         splitter.addWidget(self.form)
         splitter.setStretchFactor(0, 3)
         splitter.setStretchFactor(1, 2)
-        splitter.setSizes([840, 420])
+        splitter.setSizes([700, 400])
+        self.form.setMaximumWidth(400)
         layout.addWidget(splitter, 1)
         self.status = hint_label()
         self.status.setObjectName("followupStatus")
@@ -168,8 +169,7 @@ class FollowupsPage(Page):
                 table,
                 row,
                 (
-                    fmt_day(item.due_on),
-                    when,
+                    f"{fmt_day(item.due_on)} ({when})",
                     f"{item.name} ({item.participant_code})",
                     item.phone or "no phone",
                     item.email or "no email",

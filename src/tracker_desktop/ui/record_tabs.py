@@ -10,5 +10,5 @@ from __future__ import annotations
 RECORD_TABS: list[tuple[str, str]] = [
     # ("Journey", "tracker_desktop.ui.journey_panel:JourneyPanel"),
     ("Journey", "tracker_desktop.ui.journey_panel:JourneyPanel"),
-    ("Measures & surveys", "tracker_desktop.ui.measures_panel:MeasuresPanel"),
+    ("Measures and surveys", "tracker_desktop.ui.measures_panel:MeasuresPanel"),
 ]
