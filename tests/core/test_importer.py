@@ -77,6 +77,10 @@ def test_sample_tracker_preview_without_a_profile() -> None:
         for line in lines
     )
     assert any(line.startswith("row 3: Skipped") and "placeholder" in line for line in lines)
+    assert (
+        "row 7, column Q (Legal Barriers Expunged): '5' is not one of the file's dropdown "
+        "choices for this column (Option 1, Option 2): imported as written (warning)"
+    ) in lines
     rules = {r.row: r.rules for r in preview.rows}
     assert rules[4]["E (unnamed)"].endswith("read as a fraction (0.5 = 50%)")
     assert rules[5]["L (Certifications Earned)"] == "matched to list value 'ServSafe'"

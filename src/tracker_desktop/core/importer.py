@@ -210,6 +210,7 @@ class SheetData:
     sheets: list[str] = field(default_factory=list)
     encoding: str | None = None
     delimiter: str | None = None
+    dropdowns: dict[int, list[str]] = field(default_factory=dict)  # col -> list choices
 
     @property
     def width(self) -> int:
@@ -306,9 +307,58 @@ def _read_xlsx(path: Path, sheet: str | None, progress: ProgressCallback | None)
                 _report(progress, number, 0, f"Reading row {number:,}…")
         while rows and not rows[-1]:
             rows.pop()
-        return SheetData(path, sheet, rows, formats, names)
+        dropdowns = _dropdowns(path, getattr(ws, "_worksheet_path", None))
+        return SheetData(path, sheet, rows, formats, names, dropdowns=dropdowns)
     finally:
         workbook.close()
+
+
+_VALIDATION = re.compile(r"<(?:\w+:)?dataValidation\b([^>]*)>(.*?)</(?:\w+:)?dataValidation>", re.S)
+_FORMULA1 = re.compile(r"<(?:\w+:)?formula1>(.*?)</(?:\w+:)?formula1>", re.S)
+_SQREF = re.compile(r'\bsqref="([^"]*)"')
+_CELL_REF = re.compile(r"\$?([A-Z]{1,3})\$?\d*")
+
+
+def _column_index(letters: str) -> int:
+    index = 0
+    for ch in letters:
+        index = index * 26 + (ord(ch) - 64)
+    return index - 1
+
+
+def _dropdowns(path: Path, sheet_xml: str | None) -> dict[int, list[str]]:
+    """Dropdown (list validation) choices per column, from the sheet's XML: the importer
+    warns about values that are not among them ("5" in an "Option 1, Option 2" column)."""
+    if not sheet_xml:
+        return {}
+    import html
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(path) as archive:
+            xml = archive.read(sheet_xml.lstrip("/")).decode("utf-8", errors="replace")
+    except (KeyError, OSError, zipfile.BadZipFile):
+        return {}
+    start = xml.find("dataValidations")
+    if start < 0:
+        return {}
+    found: dict[int, list[str]] = {}
+    for attrs, body in _VALIDATION.findall(xml, start - 10):
+        if 'type="list"' not in attrs:
+            continue
+        formula = _FORMULA1.search(body)
+        sqref = _SQREF.search(attrs)
+        if formula is None or sqref is None:
+            continue
+        text = html.unescape(formula.group(1)).strip()
+        if not (text.startswith('"') and text.endswith('"')):
+            continue  # a range on another sheet: not followed
+        choices = [c.strip() for c in text[1:-1].split(",") if c.strip()]
+        for part in sqref.group(1).split():
+            ends = [_column_index(m) for m in _CELL_REF.findall(part)]
+            for index in range(min(ends), max(ends) + 1) if ends else ():
+                found[index] = choices
+    return found
 
 
 def _decode(raw: bytes) -> tuple[str, str]:
@@ -1015,7 +1065,7 @@ def build_preview(
                 )
             )
 
-    readers = [_compile(c, profile, order, context) for c in columns]
+    readers = [_compile(c, profile, order, context, data.dropdowns) for c in columns]
     preview = ImportPreview(
         source=data.source,
         sheet=data.sheet,
@@ -1090,10 +1140,15 @@ class _Reader:
     kind: str
     parse: Callable[[Any], Parsed[Any]]
     options: Mapping[str, Any]
+    choices: tuple[str, ...] = ()  # the column's dropdown list in the file, if any
 
 
 def _compile(
-    column: ColumnMapping, profile: ImportProfile, order: DateOrder | None, context: _Context
+    column: ColumnMapping,
+    profile: ImportProfile,
+    order: DateOrder | None,
+    context: _Context,
+    dropdowns: Mapping[int, list[str]],
 ) -> _Reader:
     target = column.target
     spec = FIELD_BY_KEY.get(target)
@@ -1133,7 +1188,16 @@ def _compile(
             return parsing.parse_yes_no(value, yes, no)
     else:
         parse = parsing.parse_text
-    return _Reader(column.index, column.display, target, spec, kind, parse, column.options)
+    return _Reader(
+        column.index,
+        column.display,
+        target,
+        spec,
+        kind,
+        parse,
+        column.options,
+        tuple(dropdowns.get(column.index, ())) if kind in ("text", "option") else (),
+    )
 
 
 def _plan_row(
@@ -1166,6 +1230,16 @@ def _plan_row(
             continue
         if parsed.value is None:
             continue
+        if column.choices and str(parsed.value) not in column.choices:
+            plan.problems.append(
+                RowProblem(
+                    number,
+                    column.display,
+                    f"{parsed.value!r} is not one of the file's dropdown choices for this column "
+                    f"({', '.join(column.choices)}): imported as written",
+                    "warning",
+                )
+            )
         plan.rules[column.display] = parsed.rule
         if spec is not None:
             value: Any = parsed.value
