@@ -308,3 +308,53 @@ def test_measures_tab_does_not_import_pyqtgraph_until_drawing() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
     )
     assert out.stdout.strip() == "False"
+
+
+def test_exit_on_journey_tab_shows_in_record_form_and_survives_its_save(
+    qtbot: QtBot, repo: Repository
+) -> None:
+    from PySide6.QtWidgets import QLineEdit
+
+    from tracker_desktop.ui.participant_record import ParticipantRecord
+
+    pid = add_participant(repo, phone="(555) 201-3344")
+    _to_stage(repo, pid, L1)
+    record = ParticipantRecord(open_session(repo))
+    qtbot.addWidget(record)
+    record.resize(1100, 760)
+    record.show()
+    record.open_participant(pid)
+    labels = [record.tabs.tabText(i) for i in range(record.tabs.count())]
+    assert "Journey" in labels and "Measures and surveys" in labels
+    record.tabs.setCurrentIndex(labels.index("Journey"))
+    panel = record.tabs.currentWidget()
+    assert isinstance(panel, JourneyPanel)
+    failures: list[BaseException] = []
+
+    def act(dialog: QWidget) -> None:
+        assert isinstance(dialog, ExitDialog)
+        set_date(dialog.on, date(2024, 9, 30))
+        dialog.reason.setCurrentText("Hired elsewhere")
+        _press(dialog, qtbot, QDialogButtonBox.StandardButton.Ok)
+
+    when_modal(act, failures)
+    qtbot.mouseClick(panel.exit_button, Qt.MouseButton.LeftButton)
+    assert not failures, failures
+    assert record.fields["exited_on"].value() == date(2024, 9, 30) or (
+        str(record.fields["exited_on"].value()) == "2024-09-30"
+    )
+    assert not record.has_unsaved_changes()
+    # Edit the phone on the form and save: the exit and its follow-ups stay.
+    phone = record.fields["phone"].input
+    assert isinstance(phone, QLineEdit)
+    phone.clear()
+    qtbot.keyClicks(phone, "(555) 201-9999")
+    assert record.save()
+    enrollment = journey.current_enrollment(repo, pid)
+    assert enrollment is not None
+    assert (enrollment["exited_on"], enrollment["exit_reason"]) == (
+        date(2024, 9, 30),
+        "Hired elsewhere",
+    )
+    assert len(journey.participant_followups(repo, pid)) == 4
+    assert repo.get("participants", pid)["phone"] == "(555) 201-9999"

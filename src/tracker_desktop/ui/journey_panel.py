@@ -354,6 +354,35 @@ class JourneyPanel(QWidget):
     def has_unsaved_changes(self) -> bool:
         return False
 
+    def _record_window(self) -> QWidget | None:
+        """The participant record this tab sits in (it shows the exit fields too)."""
+        widget = self.parentWidget()
+        while widget is not None and not hasattr(widget, "open_participant"):
+            widget = widget.parentWidget()
+        return widget
+
+    def _sync_record_form(self, was_clean: bool) -> None:
+        """Show an exit made here in the record form's Exit date / reason fields, so that
+        saving the form later does not write the old values back over it."""
+        record = self._record_window()
+        fields = getattr(record, "fields", None)
+        if record is None or not isinstance(fields, dict):
+            return
+        enrollment = journey.current_enrollment(self._repo(), self.participant_id)
+        for key in ("exited_on", "exit_reason"):
+            field = fields.get(key)
+            if field is not None and callable(getattr(field, "set_value", None)):
+                value = enrollment.get(key) if enrollment else None
+                field.set_value(value.isoformat() if isinstance(value, date) else value)
+        comparable = getattr(record, "_comparable", None)
+        if was_clean and callable(comparable) and hasattr(record, "_baseline"):
+            record._baseline = comparable()  # type: ignore[attr-defined]
+
+    def _record_was_clean(self) -> bool:
+        record = self._record_window()
+        check = getattr(record, "has_unsaved_changes", None)
+        return not (callable(check) and check())
+
     def save(self) -> bool:
         return True
 
@@ -541,8 +570,10 @@ class JourneyPanel(QWidget):
                 "made are removed; results already recorded are kept.",
             )
             if answer == QMessageBox.StandardButton.Yes:
+                was_clean = self._record_was_clean()
                 with repo.transaction() as tx:
                     journey.cancel_exit(tx, self.participant_id)
+                self._sync_record_form(was_clean)
                 self._changed("Exit undone.")
             return
         dialog = ExitDialog(repo.options("exit_reasons"), journey.followup_days(repo), self)
@@ -553,12 +584,14 @@ class JourneyPanel(QWidget):
 
     def do_exit(self, on: date, reason: str) -> bool:
         repo = self._repo()
+        was_clean = self._record_was_clean()
         try:
             with repo.transaction() as tx:
                 journey.exit_participant(tx, self.participant_id, on, reason)
         except journey.JourneyError as exc:
             QMessageBox.warning(self, "Cannot record the exit", str(exc))
             return False
+        self._sync_record_form(was_clean)
         due = journey.participant_followups(repo, self.participant_id)
         pending = [f for f in due if f["status"] == "due"]
         first = f" (first due {fmt_day(pending[0]['due_on'])})" if pending else ""
