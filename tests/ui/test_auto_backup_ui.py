@@ -49,7 +49,10 @@ def backups(vault_path: Path) -> list[Path]:
 def test_first_open_writes_a_backup_and_close_only_when_changed(
     controller: AppController, vault_path: Path
 ) -> None:
-    assert len(backups(vault_path)) == 1, "the first open of a never-backed-up file"
+    assert backups(vault_path) == [], "no backup during start-up"
+    assert controller.first_backup_check.isActive()
+    controller.first_backup_check.timeout.emit()  # two minutes later
+    assert len(backups(vault_path)) == 1, "the first check on a never-backed-up file"
     assert controller.last_backup == backups(vault_path)[0]
     controller.window.close()
     assert len(backups(vault_path)) == 1, "nothing changed: no new copy pushes old ones out"
@@ -58,6 +61,7 @@ def test_first_open_writes_a_backup_and_close_only_when_changed(
 def test_close_after_a_change_writes_a_verified_backup(
     controller: AppController, vault_path: Path
 ) -> None:
+    controller.maybe_daily_backup()  # the first check, two minutes after opening
     add_participant(controller.session.require_repo(), first="Ben")
     controller.window.close()
     made = backups(vault_path)
@@ -70,6 +74,7 @@ def test_close_after_a_change_writes_a_verified_backup(
 def test_daily_backup_while_open(
     controller: AppController, vault_path: Path, clock: FakeClock
 ) -> None:
+    controller.maybe_daily_backup()  # the first check, two minutes after opening
     add_participant(controller.session.require_repo(), first="Ben")
     clock.advance(60 * 3)
     controller.maybe_daily_backup()

@@ -39,6 +39,7 @@ from tracker_desktop.ui.session import Session
 from tracker_desktop.ui.tasks import run_task
 
 DAILY_CHECK_MS = 30 * 60 * 1000
+FIRST_CHECK_MS = 2 * 60 * 1000  # not during start-up: the first minutes belong to the user
 
 
 class DraftBar(QWidget):
@@ -97,6 +98,10 @@ class AppController(QObject):
         self.backup_timer = QTimer(self)
         self.backup_timer.setInterval(DAILY_CHECK_MS)
         self.backup_timer.timeout.connect(self.maybe_daily_backup)
+        self.first_backup_check = QTimer(self)
+        self.first_backup_check.setSingleShot(True)
+        self.first_backup_check.setInterval(FIRST_CHECK_MS)
+        self.first_backup_check.timeout.connect(self.maybe_daily_backup)
 
         self._opened(vault, staff)
 
@@ -109,7 +114,7 @@ class AppController(QObject):
         self.backup_timer.start()
         remember_backup_folder(vault.path, backup_policy.backup_folder(repo))
         self._offer_drafts()
-        self.maybe_daily_backup()
+        self.first_backup_check.start()
 
     def _on_data_changed(self, what: str) -> None:
         if what == "settings" and self.session.is_open:
@@ -126,6 +131,7 @@ class AppController(QObject):
         path = self.session.path
         self.idle.stop()
         self.backup_timer.stop()
+        self.first_backup_check.stop()
         self._keep_drafts()
         self._hide_draft_bar()
         self._close_other_windows()
@@ -275,6 +281,7 @@ class AppController(QObject):
         """Closing the app: a last backup if anything changed since the newest one."""
         self.idle.dispose()
         self.backup_timer.stop()
+        self.first_backup_check.stop()
         repo = self.session.repo
         if repo is None:
             return
