@@ -655,6 +655,13 @@ def write_dashboard(wb: Workbook, ws: Worksheet, fmt: Formats, data: ExportData)
     for c, text in enumerate(headers):
         if text:
             ws.write_string(DASH_HEADER_ROW, c, text, fmt.header)
+    ws.write_string(
+        DASH_HEADER_ROW - 1,
+        7,
+        "Sentences are written at export; the numbers to the left recalculate when the data "
+        "sheets change.",
+        fmt.subtitle,
+    )
     ws.freeze_panes(DASH_HEADER_ROW + 1, 1)
     line_rows, headings = dashboard_layout([item.section for item in data.dashboard])
     for heading_row, section in headings.items():
