@@ -66,6 +66,7 @@ def run(folder: Path) -> Iterator[str]:
     with Vault.open(path, password) as vault:
         yield _export_xlsx_step(Repository(vault, "self-test"), folder)
         yield _import_step(Repository(vault, "self-test"), folder)
+        yield _journey_step(Repository(vault, "self-test"))
 
 
 def _export_xlsx_step(repo: Repository, folder: Path) -> str:
@@ -109,3 +110,47 @@ def _import_step(repo: Repository, folder: Path) -> str:
     _require(repo.count("participants") == before, "undoing the import left records behind")
     source.unlink()
     return "import csv + undo: ok (2 participants, one batch)"
+
+
+def _journey_step(repo: Repository) -> str:
+    """journey: a blocked stage move, an audited override, an exit with its follow-ups."""
+    from datetime import timedelta
+
+    from tracker_desktop.core import journey
+
+    with repo.transaction() as tx:
+        pid = tx.insert(
+            "participants",
+            {
+                "participant_code": tx.next_participant_code(),
+                "first_name": "Journey",
+                "last_name": "Selftest",
+                "created_at": tx.at,
+                "updated_at": tx.at,
+            },
+        )
+        tx.insert(
+            "enrollments",
+            {"participant_id": pid, "program": "Pipeline", "enrolled_on": date(2024, 1, 3)},
+        )
+        day = date(2024, 1, 3)
+        journey.move_to_next_stage(tx, pid, day)  # Intake
+        journey.move_to_next_stage(tx, pid, day + timedelta(days=1))  # Orientation
+        journey.move_to_next_stage(tx, pid, day + timedelta(days=8))  # Apprentice Level 1
+    try:
+        with repo.transaction() as tx:
+            journey.move_to_next_stage(tx, pid, date(2024, 6, 1))
+    except journey.TriggerNotMetError:
+        pass
+    else:
+        raise SelfTestError("a stage move without passed assessments was allowed")
+    with repo.transaction() as tx:
+        journey.move_to_next_stage(tx, pid, date(2024, 6, 1), override_reason="self-test")
+        journey.exit_participant(tx, pid, date(2024, 9, 30), "Graduated")
+    overrides = [e for e in repo.audit_entries(participant_id=pid) if e.action == "override"]
+    _require(len(overrides) == 1, "the override was not audited")
+    due = [f["due_on"] for f in journey.participant_followups(repo, pid)]
+    wanted = [date(2024, 9, 30) + timedelta(days=d) for d in journey.followup_days(repo)]
+    _require(due == wanted, f"follow-ups {due} do not match the schedule")
+    repo.delete("participants", pid)
+    return f"journey: ok (trigger check, audited override, {len(due)} follow-ups)"
