@@ -39,7 +39,7 @@ from tracker_desktop.core.importer import ImportPreview, ImportProfile, SheetDat
 from tracker_desktop.ui.page import Page
 from tracker_desktop.ui.session import Session
 from tracker_desktop.ui.tasks import CancelledError, run_task
-from tracker_desktop.ui.widgets import error_label, hint_label, page_title
+from tracker_desktop.ui.widgets import EmptyState, error_label, hint_label, page_title
 
 STEPS = ("1  Choose a file", "2  Match columns", "3  Check", "4  Done")
 DATE_ORDER_CHOICES: tuple[tuple[str, str | None], ...] = (
@@ -121,6 +121,11 @@ class ImportPage(Page):
         self.stack.addWidget(self._build_done_step())
         self._show_step(0)
         QShortcut(QKeySequence("Alt+Left"), self, activated=self._back)
+        # A disabled main button must look disabled (the app style colours #primary).
+        self.setStyleSheet(
+            "QPushButton#primary:disabled { background: #f0f2f4; color: #9aa5ae; "
+            "border-color: #b8c2cc; }"
+        )
 
     # --- step 1: file, sheet, header row ---------------------------------------------
     def _build_file_step(self) -> QWidget:
@@ -179,7 +184,14 @@ class ImportPage(Page):
 
         self.raw_table = _table([], "First rows of the sheet")
         self.raw_table.setMinimumHeight(160)
+        self.raw_table.hide()
         layout.addWidget(self.raw_table, 2)
+        self.no_file = EmptyState(
+            "No spreadsheet chosen yet",
+            "Choose an .xlsx or .csv file. Its first rows appear here so you can check "
+            "which row holds the column names.",
+        )
+        layout.addWidget(self.no_file, 2)
 
         buttons = QHBoxLayout()
         buttons.addStretch(1)
@@ -311,6 +323,8 @@ class ImportPage(Page):
                 "names (shaded below); change it if that is wrong."
             )
             self._fill_raw_table()
+            self.raw_table.show()
+            self.no_file.hide()
             self.to_mapping_button.setEnabled(True)
             if then is not None:
                 then()
@@ -693,6 +707,8 @@ class ImportPage(Page):
         self.raw_table.setRowCount(0)
         self.raw_table.setColumnCount(0)
         self.file_info.setText("")
+        self.raw_table.hide()
+        self.no_file.show()
         self.to_mapping_button.setEnabled(False)
         self._show_step(0)
 
