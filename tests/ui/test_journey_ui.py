@@ -358,3 +358,46 @@ def test_exit_on_journey_tab_shows_in_record_form_and_survives_its_save(
     )
     assert len(journey.participant_followups(repo, pid)) == 4
     assert repo.get("participants", pid)["phone"] == "(555) 201-9999"
+
+
+def test_followups_tab_shows_results_and_reopens(qtbot: QtBot, repo: Repository) -> None:
+    pid = add_participant(repo)
+    with repo.transaction() as tx:
+        tx.insert("participant_benefits", {"participant_id": pid, "benefit": "SNAP"})
+        journey.exit_participant(tx, pid, date(2024, 9, 30), "Graduated")
+        first = journey.participant_followups(tx, pid)[0]["id"]
+        journey.record_followup(
+            tx,
+            first,
+            journey.FollowUpResult(
+                "done", date(2024, 11, 1), True, "Harbor Kitchen", 17.5, [], "Doing well"
+            ),
+        )
+    panel = _panel(qtbot, repo, pid)
+    panel.tabs.setCurrentIndex(2)
+    assert panel.followups.rowCount() == 4
+    assert [panel.followups.item(0, c).text() for c in range(8)] == [
+        "30 Oct 2024",
+        "30 days",
+        "Done",
+        "1 Nov 2024",
+        "Yes",
+        "Harbor Kitchen",
+        "$17.50",
+        "none (stopped SNAP)",
+    ]
+    assert panel.followups.item(1, 2).text() == "Due"
+    panel.followups.selectRow(0)
+    failures: list[BaseException] = []
+    when_modal(
+        lambda d: qtbot.mouseClick(
+            d.findChild(QDialogButtonBox).button(QDialogButtonBox.StandardButton.Yes),
+            Qt.MouseButton.LeftButton,
+        ),
+        failures,
+    )
+    qtbot.mouseClick(panel.reopen_button, Qt.MouseButton.LeftButton)
+    assert not failures, failures
+    assert panel.followups.item(0, 2).text() == "Due"
+    row = repo.get("followups", first)
+    assert (row["status"], row["employer"], row["done_on"]) == ("due", None, None)

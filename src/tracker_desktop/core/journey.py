@@ -813,11 +813,15 @@ def reopen_followup(writer: Writer, followup_id: int) -> None:
             "on_public_benefits": None,
         },
     )
+    participant_id = int(writer.get(schema.followups, followup_id)["participant_id"])
     fb = schema.followup_benefits
-    for row_id in list(
-        writer.conn.execute(select(fb.c.id).where(fb.c.followup_id == followup_id)).scalars()
+    for row in list(
+        writer.conn.execute(select(fb).where(fb.c.followup_id == followup_id)).mappings()
     ):
-        writer.conn.execute(delete(fb).where(fb.c.id == row_id))
+        writer.conn.execute(delete(fb).where(fb.c.id == row["id"]))
+        writer.audit(
+            "delete", "followup_benefits", int(row["id"]), participant_id, "benefit", row["benefit"]
+        )
 
 
 @dataclass(frozen=True)

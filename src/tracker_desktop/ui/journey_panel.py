@@ -32,6 +32,7 @@ from tracker_desktop.ui.journey_common import (
     fmt_day,
     from_qdate,
     hours,
+    money,
     readonly_table,
     selected_key,
     to_qdate,
@@ -42,6 +43,17 @@ from tracker_desktop.ui.widgets import error_label, hint_label
 TIMELINE_COLUMNS = ("Stage", "Season", "Started", "Ended", "Days", "Expected", "Note")
 ASSESSMENT_COLUMNS = ("Level", "Station", "Kind", "Date", "Score", "Result")
 HOURS_COLUMNS = ("Week of", "Stage", "Paid shift h", "Cap", "Paid PD h", "Cap", "Warning")
+FOLLOWUP_COLUMNS = (
+    "Due",
+    "Check-in",
+    "Status",
+    "Date",
+    "Employed",
+    "Employer",
+    "Wage",
+    "Public benefits",
+    "Notes",
+)
 WARNING_COLOR = QColor("#8a5a00")
 
 
@@ -340,6 +352,23 @@ class JourneyPanel(QWidget):
         self.hours = readonly_table(HOURS_COLUMNS, "Weekly hours")
         page_layout.addWidget(self.hours)
         self.tabs.addTab(page, "Weekly hours")
+        # Follow-ups after exit.
+        page = QWidget()
+        page_layout = QVBoxLayout(page)
+        self.followups_hint = hint_label()
+        page_layout.addWidget(self.followups_hint)
+        self.followups = readonly_table(FOLLOWUP_COLUMNS, "Follow-ups")
+        page_layout.addWidget(self.followups)
+        row = QHBoxLayout()
+        self.reopen_button = QPushButton("Reopen")
+        self.reopen_button.setToolTip(
+            "Put a recorded follow-up back to due (a result entered by mistake)"
+        )
+        self.reopen_button.clicked.connect(self.reopen_followup)
+        row.addWidget(self.reopen_button)
+        row.addStretch(1)
+        page_layout.addLayout(row)
+        self.tabs.addTab(page, "Follow-ups")
         self.refresh()
 
     # -- helpers -------------------------------------------------------------------------
@@ -478,6 +507,49 @@ class JourneyPanel(QWidget):
         self.exit_button.setEnabled(enrollment is not None)
         self._fill_assessments(repo)
         self._fill_hours(repo)
+        self._fill_followups(repo, exited)
+
+    def _fill_followups(self, repo: Repository, exited: bool) -> None:
+        rows = journey.participant_followups(repo, self.participant_id)
+        if rows:
+            self.followups_hint.setText(
+                "Results are recorded on the Follow-ups screen (Ctrl+3). Benefits are "
+                "compared with those received at entry."
+            )
+        elif exited:
+            self.followups_hint.setText("No follow-ups are scheduled.")
+        else:
+            days = ", ".join(str(d) for d in journey.followup_days(repo))
+            self.followups_hint.setText(
+                f"Follow-ups are scheduled when the participant exits ({days} days after)."
+            )
+        self.followups.setRowCount(len(rows))
+        for index, row in enumerate(rows):
+            employed = {True: "Yes", False: "No"}.get(row["employed"], "")
+            benefits = ""
+            if row["status"] != "due":
+                comparison = journey.benefits_comparison(repo, int(row["id"]))
+                if comparison.at_followup is not None:
+                    benefits = ", ".join(comparison.at_followup) or "none"
+                    if comparison.stopped:
+                        benefits += f" (stopped {', '.join(comparison.stopped)})"
+            fill_row(
+                self.followups,
+                index,
+                (
+                    fmt_day(row["due_on"]),
+                    f"{row['days_after_exit']} days",
+                    journey.FOLLOWUP_STATUS_LABELS.get(row["status"], row["status"]),
+                    fmt_day(row["done_on"]),
+                    employed,
+                    row["employer"] or "",
+                    money(row["hourly_wage"]),
+                    benefits,
+                    row["notes"] or "",
+                ),
+                key=row["id"],
+                align_right=(6,),
+            )
 
     def _fill_assessments(self, repo: Repository) -> None:
         rows = journey.list_assessments(repo, self.participant_id)
@@ -675,6 +747,24 @@ class JourneyPanel(QWidget):
         else:
             self.hours_warning.setText("")
         self._changed(f"Hours saved for the week of {fmt_day(monday)}.")
+
+    def reopen_followup(self) -> None:
+        key = selected_key(self.followups)
+        if key is None:
+            self.message.setText("Select a follow-up to reopen.")
+            return
+        followup_id = int(str(key))
+        if self._repo().get("followups", followup_id)["status"] == "due":
+            self.message.setText("That follow-up is still due; record it on the Follow-ups screen.")
+            return
+        answer = QMessageBox.question(
+            self, "Reopen follow-up", "Clear the recorded result and put it back to due?"
+        )
+        if answer != QMessageBox.StandardButton.Yes:
+            return
+        with self._repo().transaction() as tx:
+            journey.reopen_followup(tx, followup_id)
+        self._changed("Follow-up reopened.")
 
     def remove_hours(self) -> None:
         key = selected_key(self.hours)
