@@ -30,7 +30,7 @@ def demo_tracker(participants: int, *, quiet: bool = False) -> Path:
     path = CACHE / f"demo-{participants}.tracker"
     if path.exists():
         return path
-    partial = CACHE / f".partial-demo-{participants}.tracker"
+    partial = CACHE / f".partial-demo-{participants}-{os.getpid()}.tracker"
     partial.unlink(missing_ok=True)
     if not quiet:
         print(f"(creating {path.name}: {participants:,} demo participants, once)", flush=True)
@@ -41,7 +41,7 @@ def demo_tracker(participants: int, *, quiet: bool = False) -> Path:
 
     with Vault.create(partial, BENCH_PASSWORD) as vault:
         demo.generate(Repository(vault, "Bench"), participants)
-    partial.rename(path)
+    os.replace(partial, path)  # atomic: a parallel run never sees half a file
     if not quiet:
         print(f"(created in {time.perf_counter() - started:.0f} s)", flush=True)
     return path
