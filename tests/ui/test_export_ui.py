@@ -140,3 +140,18 @@ def test_cancel_leaves_no_file(repo: Repository, tmp_path: Path) -> None:
         with pytest.raises(CancelledError):
             export_to_path(repo, out / f"out.{fmt}", fmt, None, False, progress)
     assert list(out.iterdir()) == []
+
+
+def test_background_export_with_progress_dialog(
+    qtbot: QtBot, demo_repo: Repository, tmp_path: Path
+) -> None:
+    from tracker_desktop.ui.tasks import TaskRunner
+
+    page = make_page(qtbot, demo_repo)
+    target = tmp_path / "background.xlsx"
+    page.export_to(target)
+    assert not page.export_button.isEnabled()  # busy while the worker runs
+    qtbot.waitUntil(lambda: page.status.text().startswith("Saved"), timeout=60000)
+    assert TaskRunner.wait_for_all()
+    assert page.export_button.isEnabled()
+    assert openpyxl.load_workbook(target, read_only=True).sheetnames[0] == "Tracker"
