@@ -67,6 +67,7 @@ def run(folder: Path) -> Iterator[str]:
         yield _export_xlsx_step(Repository(vault, "self-test"), folder)
         yield _import_step(Repository(vault, "self-test"), folder)
         yield _journey_step(Repository(vault, "self-test"))
+        yield _participants_step(Repository(vault, "self-test"))
 
 
 def _export_xlsx_step(repo: Repository, folder: Path) -> str:
@@ -154,3 +155,33 @@ def _journey_step(repo: Repository) -> str:
     _require(due == wanted, f"follow-ups {due} do not match the schedule")
     repo.delete("participants", pid)
     return f"journey: ok (trigger check, audited override, {len(due)} follow-ups)"
+
+
+def _participants_step(repo: Repository) -> str:
+    """participants: a form with a bad GPA is refused whole, a good one is saved in one
+    transaction and shows in the tracker table, then archived and deleted."""
+    from tracker_desktop.core import participants
+
+    form = participants.ParticipantForm(
+        profile={"first_name": "Form", "last_name": "Selftest", "date_of_birth": "1990-05-04"},
+        enrollment={"program": "Pipeline", "enrolled_on": "2024-01-03"},
+        jobs=[{"employer": "Cafe", "hourly_wage": "$14.50", "started_on": "2024-02-01"}],
+        credentials=[{"kind": "degree", "name": "GED", "earned_on": "2024-03-01", "gpa": "7"}],
+    )
+    before = repo.count("participants")
+    try:
+        participants.save_participant(repo, form)
+    except participants.FormInvalidError as exc:
+        _require("GPA must be between 0 and 4 (got 7)" in str(exc), f"wrong message: {exc}")
+    else:
+        raise SelfTestError("a GPA of 7 was accepted")
+    _require(repo.count("participants") == before, "a refused form wrote something")
+    form.credentials[0]["gpa"] = "3.5"
+    pid = participants.save_participant(repo, form).participant_id
+    row = participants.load_tracker(repo, participant_id=pid).row(0)
+    _require(row["wage"] == 14.5 and row["degrees"] == "GED", f"tracker row wrong: {row}")
+    participants.archive_participant(repo, pid)
+    _require(pid not in participants.load_tracker(repo).ids, "an archived participant is listed")
+    counts = participants.delete_participant(repo, pid)
+    _require(counts.get("jobs") == 1 and counts.get("credentials") == 1, f"deleted {counts}")
+    return "participants: ok (form validation, one-transaction save, tracker row, archive, delete)"

@@ -16,7 +16,8 @@ def _pin_singletons() -> None:
     every ``Signal.emit()`` one to ``True`` without taking it first; after enough calls
     (a few hundred keystrokes in a form) the interpreter aborts with "Fatal Python error:
     none_dealloc".  Python 3.12+ makes these singletons immortal; we do the same by giving
-    them a reference count that can never reach zero.
+    them a reference count that can never reach zero.  constraints.txt pins 6.11.3, which
+    does not have the bug; this guard covers installs that follow pyproject's ">=6.6".
     """
     if sys.version_info >= (3, 12):
         return
