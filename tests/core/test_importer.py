@@ -499,3 +499,16 @@ def test_excel_sep_line_and_formatted_empty_rows(tmp_path: Path) -> None:
     workbook.save(tmp_path / "formatted.xlsx")
     preview = importer.prepare(tmp_path / "formatted.xlsx", None)
     assert preview.counts == {"create": 1, "update": 0, "skip": 0, "reject": 0}
+
+
+def test_percent_out_of_range_is_reported_once(tmp_path: Path) -> None:
+    path = write_csv(
+        tmp_path / "p.csv",
+        "First name,Last name,Program,Date of enrollment,Progress\n"
+        "Ana,Reyes,Pipeline,2024-01-03,150%\n",
+    )
+    [row] = importer.prepare(path, None).rows
+    assert [p.message for p in row.problems] == [
+        "Program progress must be between 0 and 100% (got 150)"
+    ]
+    assert row.problems[0].column == "E (Progress)"

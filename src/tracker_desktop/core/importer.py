@@ -23,7 +23,7 @@ import io
 import json
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Literal
@@ -1325,15 +1325,6 @@ def _custom_text(value: Any, field_type: str) -> str:
     return str(value)
 
 
-_PROBLEM_FIELD_TO_TARGET = {
-    "started_on": "job_started_on",
-    "ended_on": "job_ended_on",
-    "title": "job_title",
-    "promoted_on": "promoted_on",
-    "resolved_on": "barrier_resolved_on",
-}
-
-
 def _validate(plan: RowPlan, where: dict[str, str], context: _Context, today: date) -> None:
     values = plan.values
     settings = {k: v for k, v in context.settings.items() if v is not None}
@@ -1462,8 +1453,6 @@ def _validate(plan: RowPlan, where: dict[str, str], context: _Context, today: da
             validation.validate_barrier(barrier, today),
             {"barrier_type": "barrier_type", "resolved_on": "barrier_resolved_on"},
         )
-    if "progress_pct" in values:
-        add(validation.check_percent(values["progress_pct"]))
 
 
 def job_values(values: Mapping[str, Any]) -> dict[str, Any] | None:
@@ -2120,7 +2109,3 @@ def prepare(
     if date_order is not None:
         mapped.date_order = date_order
     return build_preview(data, mapped, repo, progress=progress)
-
-
-def profile_asdict(profile: ImportProfile) -> dict[str, Any]:
-    return asdict(profile)
