@@ -118,3 +118,20 @@ def test_security_tab_settings_reach_the_running_app(
     assert controller.idle.minutes == 3
     repo = controller.session.require_repo()
     assert backup_policy.backup_folder(repo) == tmp_path / "usb"
+
+
+def test_close_backup_runs_off_the_ui_thread_and_is_waited_for(
+    controller: AppController, vault_path: Path
+) -> None:
+    from tracker_desktop.ui.tasks import TaskRunner
+
+    controller.maybe_daily_backup()
+    add_participant(controller.session.require_repo(), first="Ben")
+    TaskRunner.synchronous = False
+    try:
+        controller.window.close()
+    finally:
+        TaskRunner.synchronous = True
+    assert not controller.session.is_open
+    made = backups(vault_path)
+    assert len(made) == 2 and controller.last_backup == made[-1]

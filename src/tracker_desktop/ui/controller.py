@@ -17,13 +17,14 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QObject, Qt, QTimer
+from PySide6.QtCore import QEventLoop, QObject, Qt, QTimer
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
     QDialog,
     QHBoxLayout,
     QLabel,
     QMessageBox,
+    QProgressDialog,
     QPushButton,
     QToolBar,
     QWidget,
@@ -36,7 +37,7 @@ from tracker_desktop.ui.idle import IDLE_DEFAULT_MINUTES, IDLE_SETTING, IdleWatc
 from tracker_desktop.ui.main_window import MainWindow
 from tracker_desktop.ui.navigation import SCREENS
 from tracker_desktop.ui.session import Session
-from tracker_desktop.ui.tasks import run_task
+from tracker_desktop.ui.tasks import TaskRunner, run_task
 
 DAILY_CHECK_MS = 30 * 60 * 1000
 FIRST_CHECK_MS = 2 * 60 * 1000  # not during start-up: the first minutes belong to the user
@@ -278,25 +279,55 @@ class AppController(QObject):
         run_task(lambda _progress: backup_policy.back_up(repo), done, failed, parent=self.window)
 
     def _on_closing(self) -> None:
-        """Closing the app: a last backup if anything changed since the newest one."""
+        """Closing the app: a last backup if anything changed since the newest one.
+
+        The copy runs in the background while a small "Writing the automatic backup"
+        window shows, so the app keeps painting (a big tracker takes seconds)."""
         self.idle.dispose()
         self.backup_timer.stop()
         self.first_backup_check.stop()
+        if self.backup_running:
+            TaskRunner.wait_for_all()  # a daily backup still writing: let it finish
         repo = self.session.repo
         if repo is None:
             return
         now = datetime.fromtimestamp(self.clock())
         try:
-            if not backup_policy.backup_due(repo, now):
-                return
-            self.window.statusBar().showMessage("Writing the automatic backup…")
-            self.last_backup = backup_policy.back_up(repo)
-        except Exception as exc:
-            self.last_backup_error = str(exc)
-            QMessageBox.warning(
-                self.window,
-                "Automatic backup failed",
-                f"The backup on close could not be written:\n{exc}\n\n"
-                "Your tracker file itself is saved and safe. Check the backup folder in "
-                "Settings > Security & backups.",
-            )
+            due = backup_policy.backup_due(repo, now)
+        except OSError:
+            due = True
+        if not due:
+            return
+        outcome: dict[str, object] = {}
+        loop = QEventLoop()
+        busy = QProgressDialog("Writing the automatic backup…", "", 0, 0, self.window)
+        busy.setWindowTitle("Closing")
+        busy.setCancelButton(None)
+        busy.setWindowModality(Qt.WindowModality.ApplicationModal)
+        busy.setMinimumDuration(0)
+
+        def done(path: object) -> None:
+            outcome["path"] = path
+            loop.quit()
+
+        def failed(exc: BaseException, _trace: str) -> None:
+            outcome["error"] = exc
+            loop.quit()
+
+        run_task(lambda _progress: backup_policy.back_up(repo), done, failed)
+        if not outcome:
+            busy.show()
+            loop.exec()
+        busy.close()
+        busy.deleteLater()
+        if "path" in outcome:
+            self.last_backup = Path(str(outcome["path"]))
+            return
+        self.last_backup_error = str(outcome.get("error"))
+        QMessageBox.warning(
+            self.window,
+            "Automatic backup failed",
+            f"The backup on close could not be written:\n{outcome.get('error')}\n\n"
+            "Your tracker file itself is saved and safe. Check the backup folder in "
+            "Settings > Security & backups.",
+        )
