@@ -97,13 +97,18 @@ def test_pdf_from_the_screen_renders(
     qtbot: QtBot, demo_repo: Repository, tmp_path: Path, synchronous_tasks: None
 ) -> None:
     page = make_page(qtbot, demo_repo)
+    assert not page.paper.isVisible()
     click(qtbot, page.format_buttons["pdf"])
+    assert page.paper.isVisible()
+    page.paper.setFocus()
+    qtbot.keyClicks(page.paper, "Letter")
     target = tmp_path / "report.pdf"
     page.export_to(target)
     assert page.error.text() == ""
     assert target.read_bytes().startswith(b"%PDF")
     info = subprocess.run(["pdfinfo", str(target)], capture_output=True, text=True, check=True)
     assert "participant outcomes report" in info.stdout
+    assert "612 x 792" in info.stdout  # US Letter
 
 
 def test_bad_input_gets_a_clear_message(

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QDate, Qt
+from PySide6.QtGui import QPageSize
 from PySide6.QtWidgets import (
     QButtonGroup,
     QCheckBox,
@@ -29,6 +30,7 @@ from PySide6.QtWidgets import (
 )
 
 from tracker_desktop.ui.page import Page
+from tracker_desktop.ui.pdf_report import default_page_size
 from tracker_desktop.ui.session import Session
 from tracker_desktop.ui.tasks import CancelledError, Progress, run_task
 from tracker_desktop.ui.widgets import error_label, hint_label, page_title
@@ -65,6 +67,7 @@ def export_to_path(
     filters: Any,
     deidentified: bool,
     progress: Any = None,
+    page_size: str | None = None,
 ) -> str:
     """Collect and write one export; returns a one-line summary for the user."""
     from tracker_desktop.core import csv_export, workbook
@@ -77,7 +80,7 @@ def export_to_path(
     elif fmt == "pdf":
         from tracker_desktop.ui.pdf_report import write_pdf_report
 
-        write_pdf_report(data, path)
+        write_pdf_report(data, path, page_size)
     else:
         raise ValueError(f"Unknown export format {fmt!r}")
     people = data.participant_count
@@ -118,6 +121,18 @@ class ExportPage(Page):
         for button in self.format_buttons.values():
             button.toggled.connect(self._update_hint)
         fmt_layout.addWidget(self.format_hint)
+        paper_row = QHBoxLayout()
+        self.paper_label = QLabel("Paper &size:")
+        self.paper = QComboBox()
+        self.paper.addItems(["A4", "Letter"])
+        self.paper.setAccessibleName("Paper size")
+        self.paper_label.setBuddy(self.paper)
+        if default_page_size() == QPageSize.PageSizeId.Letter:
+            self.paper.setCurrentText("Letter")
+        paper_row.addWidget(self.paper_label)
+        paper_row.addWidget(self.paper)
+        paper_row.addStretch(1)
+        fmt_layout.addLayout(paper_row)
         layout.addWidget(fmt_box)
 
         scope_box = QGroupBox("Participants")
@@ -191,7 +206,11 @@ class ExportPage(Page):
         return "xlsx"
 
     def _update_hint(self) -> None:
-        self.format_hint.setText(FORMAT_HINTS[self.selected_format()])
+        fmt = self.selected_format()
+        self.format_hint.setText(FORMAT_HINTS[fmt])
+        if hasattr(self, "paper"):
+            self.paper.setVisible(fmt == "pdf")
+            self.paper_label.setVisible(fmt == "pdf")
 
     def _update_notice(self) -> None:
         deid = self.deidentified.isChecked()
@@ -270,12 +289,13 @@ class ExportPage(Page):
         repo = self.session.require_repo()
         filters = self.filters()
         deid = self.deidentified.isChecked()
+        paper = self.paper.currentText()
         self.running = True
         self.export_button.setEnabled(False)
         self.status.setText("Exporting…")
 
         def work(progress: Progress) -> str:
-            return export_to_path(repo, path, fmt, filters, deid, progress)
+            return export_to_path(repo, path, fmt, filters, deid, progress, paper)
 
         def done(summary: object) -> None:
             self.running = False
