@@ -156,3 +156,24 @@ def test_call_date_before_exit_is_refused(qtbot: QtBot, repo: Repository) -> Non
     assert "before the exit date 25 Sep 2024" in page.form.error.text()
     assert page.overdue_table.rowCount() == 1
     assert journey.participant_followups(repo, people["ana"])[0]["status"] == "due"
+
+
+def test_open_record_from_followups_in_main_window(qtbot: QtBot, repo: Repository) -> None:
+    from tracker_desktop.ui.main_window import MainWindow
+    from tracker_desktop.ui.session import Session
+
+    _setup(repo)
+    session = Session()
+    window = MainWindow(session)
+    qtbot.addWidget(window)
+    session.open(repo.vault, "Test Staff")
+    window.show()
+    window.navigation.setCurrentRow(2)  # "Follow-ups" in the navigation list
+    page = window.stack.currentWidget()
+    assert isinstance(page, FollowupsPage)
+    set_date(page.as_of_edit, AS_OF)
+    page.due_table.selectRow(0)
+    qtbot.mouseClick(page.form.open_button, Qt.MouseButton.LeftButton)
+    participants = window.stack.currentWidget()
+    assert participants is window.pages["participants"]
+    assert participants.record.title.text() == "José Núñez"  # type: ignore[attr-defined]

@@ -97,9 +97,12 @@ class FollowupsPage(Page):
             table.itemSelectionChanged.connect(
                 lambda t=table: self._selection_changed(t)  # type: ignore[misc]
             )
+            table.doubleClicked.connect(lambda _index: self.open_record())
+            table.setToolTip("Double-click to open the participant's record")
         splitter.addWidget(lists)
         self.form = ResultForm(self)
         self.form.saved.connect(self._save)
+        self.form.open_button.clicked.connect(self.open_record)
         splitter.addWidget(self.form)
         splitter.setStretchFactor(0, 3)
         splitter.setStretchFactor(1, 2)
@@ -191,6 +194,22 @@ class FollowupsPage(Page):
         other.clearSelection()
         other.blockSignals(False)
         self._show(self._items.get(int(key)))  # type: ignore[call-overload]
+
+    def open_record(self) -> bool:
+        """Open the selected participant's record on the Participants screen."""
+        item = self._current
+        window = self.window()
+        show_screen = getattr(window, "show_screen", None)
+        if item is None or not callable(show_screen):
+            return False
+        page = show_screen("participants")
+        open_participant = getattr(page, "open_participant", None)
+        if not callable(open_participant):
+            return False
+        if page.has_unsaved_changes() and not page.confirm_discard():
+            return False
+        open_participant(item.participant_id)
+        return True
 
     def _show(self, item: journey.FollowUpItem | None) -> None:
         self._current = item
@@ -317,6 +336,9 @@ class ResultForm(QGroupBox):
         self.error = error_label()
         layout.addWidget(self.error)
         buttons = QHBoxLayout()
+        self.open_button = QPushButton("Open record")
+        self.open_button.setToolTip("Open this participant's record (or double-click the row)")
+        buttons.addWidget(self.open_button)
         buttons.addStretch(1)
         self.save_button = QPushButton("Save result")
         self.save_button.setObjectName("primary")
