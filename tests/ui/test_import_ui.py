@@ -239,3 +239,50 @@ def test_a_lock_keeps_the_wizard_where_it_was(
     qtbot.mouseClick(again.preview_back, Qt.MouseButton.LeftButton)
     combo = again.mapping_table.cellWidget(2, 3)
     assert isinstance(combo, QComboBox) and combo.currentData() == "program"
+
+
+def test_sheet_choice_header_row_and_a_saved_profile(
+    qtbot: QtBot, repo: Repository, synchronous_tasks: None, tmp_path: Path
+) -> None:
+    import openpyxl
+
+    workbook = openpyxl.Workbook()
+    notes = workbook.active
+    notes.title = "Notes"
+    notes.append(["Read me first"])
+    people = workbook.create_sheet("People")
+    people.append(["Exported from the old system"])
+    people.append([])
+    people.append(["Who", "Surname", "Cohort", "Joined"])
+    people.append(["Ana", "Reyes", "Fellows", "2024-01-03"])
+    path = tmp_path / "two-sheets.xlsx"
+    workbook.save(path)
+
+    page = _page(qtbot, repo)
+    _open(qtbot, page, path)
+    assert page.sheet_combo.currentText() == "Notes"
+    page.sheet_combo.setCurrentIndex(1)
+    page.sheet_combo.activated.emit(1)  # as picking it in the list does
+    assert page.data is not None and page.data.sheet == "People"
+    assert page.header_spin.value() == 3
+    qtbot.mouseClick(page.to_mapping_button, Qt.MouseButton.LeftButton)
+    page.set_target("A", "first_name")
+    page.set_target("C", "program")
+    page.set_target("D", "enrolled_on")
+    profile = tmp_path / "people.json"
+    page.save_profile(profile)
+
+    later = _page(qtbot, repo)
+    assert later.load_profile(profile)
+    _open(qtbot, later, path)
+    assert later.data is not None and later.data.sheet == "People"  # the profile's sheet
+    qtbot.mouseClick(later.to_mapping_button, Qt.MouseButton.LeftButton)
+    chosen = [
+        later.mapping_table.cellWidget(r, 3).currentData()  # type: ignore[union-attr]
+        for r in range(later.mapping_table.rowCount())
+    ]
+    assert chosen == ["first_name", "last_name", "program", "enrolled_on"]
+    qtbot.mouseClick(later.to_preview_button, Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(later.import_button, Qt.MouseButton.LeftButton)
+    [person] = repo.rows("participants")
+    assert (person["first_name"], person["last_name"]) == ("Ana", "Reyes")
