@@ -352,6 +352,12 @@ def test_archive_undo_and_delete(qtbot: QtBot, make_page: Callable, repo: Reposi
     assert page.stack.currentWidget() is page.list_page
     assert page.count_label.text() == "1 participant"
     assert page.undo_bar.isVisible() and "Archived Cy Gone" in page.undo_text.text()
+    page.show_archived.setFocus()
+    qtbot.keyClick(page.show_archived, Qt.Key.Key_Space)
+    assert page.count_label.text() == "2 participants (incl. archived)"
+    assert sorted(column(page, TrackerTableModel.COL_STATUS)) == ["Active", "Archived"]
+    qtbot.keyClick(page.show_archived, Qt.Key.Key_Space)
+    assert page.count_label.text() == "1 participant"
     qtbot.mouseClick(page.undo_button, Qt.MouseButton.LeftButton)
     assert page.count_label.text() == "2 participants"
 

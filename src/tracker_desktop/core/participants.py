@@ -214,7 +214,10 @@ def load_tracker(
         for n, done in zip(b_count, b_done, strict=True)
     ]
     cols["stage"] = list(s_stage)
-    cols["status"] = [_status(*v) for v in zip(en_on, ex_on, ex_reason, strict=True)]
+    cols["status"] = [
+        "Archived" if archived else _status(on, off, why)
+        for archived, on, off, why in zip(is_archived, en_on, ex_on, ex_reason, strict=True)
+    ]
     data.search_keys = [
         f"{code} {first} {last} {pref or ''} | {last} {first}".lower()
         for code, first, last, pref in zip(pcode, pfirst, plast, preferred, strict=True)

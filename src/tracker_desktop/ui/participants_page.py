@@ -55,7 +55,7 @@ ID_ROLE = int(Qt.ItemDataRole.UserRole) + 2
 ALL_PROGRAMS = "All programs"
 ALL_STAGES = "All stages"
 ALL_STATUSES = "All statuses"
-STATUSES = ("Active", "Exited", "Alumni")
+STATUSES = ("Active", "Exited", "Alumni", "Archived")
 BACKGROUND_LOAD_FROM = 20_000  # participants; smaller trackers load inline (< 0.5 s)
 
 _Index = QModelIndex | QPersistentModelIndex
@@ -609,6 +609,14 @@ class ParticipantsPage(Page):
         self.record.fields["first_name"].input.setFocus()
 
     def open_participant(self, participant_id: int) -> None:
+        """Show one participant's record (other screens call this too)."""
+        if (
+            self.stack.currentWidget() is self.record
+            and self.record.participant_id != participant_id
+            and self.record.has_unsaved_changes()
+            and not self.record.confirm_discard()
+        ):
+            return
         self.record.open_participant(participant_id)
         self.stack.setCurrentWidget(self.record)
         self.record.tabs.setFocus()
