@@ -11,7 +11,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QDate, Qt
+from PySide6.QtCore import QDate, QSettings, Qt
 from PySide6.QtGui import QPageSize
 from PySide6.QtWidgets import (
     QButtonGroup,
@@ -268,9 +268,14 @@ class ExportPage(Page):
 
     def choose_and_export(self) -> None:
         fmt = self.selected_format()
-        start = Path.home() / self.suggested_name()
+        settings = QSettings()
+        folder = Path(str(settings.value("export/last_folder", "") or Path.home()))
+        if not folder.is_dir():
+            folder = Path.home()
+        start = folder / self.suggested_name()
         chosen, _ = QFileDialog.getSaveFileName(self, "Export to", str(start), FORMATS[fmt][1])
         if chosen:
+            settings.setValue("export/last_folder", str(Path(chosen).parent))  # a path only
             self.export_to(Path(chosen))
 
     def export_to(self, path: Path) -> None:
