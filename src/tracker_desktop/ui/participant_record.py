@@ -123,6 +123,7 @@ class Field(QWidget):
             combo.addItems(list(YES_NO_CHOICES) if kind == "yesno" else ["", *choices])
             combo.currentTextChanged.connect(lambda _t: self.edited.emit())
             combo.setMinimumContentsLength(14)
+            combo.setMaximumWidth(380)
             self.input = combo
         elif kind == "check":
             box = QCheckBox(spec.label)
