@@ -68,6 +68,7 @@ def run(folder: Path) -> Iterator[str]:
         yield _import_step(Repository(vault, "self-test"), folder)
         yield _journey_step(Repository(vault, "self-test"))
         yield _participants_step(Repository(vault, "self-test"))
+    yield _password_and_restore_step(path, password, folder)
 
 
 def _export_xlsx_step(repo: Repository, folder: Path) -> str:
@@ -185,3 +186,26 @@ def _participants_step(repo: Repository) -> str:
     counts = participants.delete_participant(repo, pid)
     _require(counts.get("jobs") == 1 and counts.get("credentials") == 1, f"deleted {counts}")
     return "participants: ok (form validation, one-transaction save, tracker row, archive, delete)"
+
+
+def _password_and_restore_step(path: Path, password: str, folder: Path) -> str:
+    """change password (rekey), then restore the backup made under the old password."""
+    new_password = "self-test new pässword"
+    with Vault.open(path, password) as vault:
+        before = Repository(vault).count("participants")
+        vault.change_password(password, new_password)
+    try:
+        Vault.open(path, password).close()
+    except WrongPasswordOrDamagedError:
+        pass
+    else:
+        raise SelfTestError("the old password still opens the file after a change")
+    with Vault.open(path, new_password) as vault:
+        _require(vault.check().ok, "integrity after the password change")
+        backup = vault.list_backups(folder / "backups")[0].path
+        restored = vault.restore(backup, password)
+    with restored:
+        count = Repository(restored).count("participants")
+        _require(restored.check().ok, "integrity after the restore")
+    _require(count <= before, "the restored backup holds more than the tracker had")
+    return f"change password + restore backup: ok ({count} participants restored)"
