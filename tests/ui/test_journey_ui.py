@@ -401,3 +401,64 @@ def test_followups_tab_shows_results_and_reopens(qtbot: QtBot, repo: Repository)
     assert panel.followups.item(0, 2).text() == "Due"
     row = repo.get("followups", first)
     assert (row["status"], row["employer"], row["done_on"]) == ("due", None, None)
+
+
+def test_reaching_a_final_stage_offers_the_exit(qtbot: QtBot, repo: Repository) -> None:
+    pid = add_participant(repo)
+    _to_stage(repo, pid, "Apprentice Level 3")
+    with repo.transaction() as tx:
+        for station in range(1, 6):
+            for kind in ("knowledge", "skill"):
+                journey.save_assessment(
+                    tx,
+                    pid,
+                    {
+                        "stage": "Apprentice Level 3",
+                        "station": station,
+                        "kind": kind,
+                        "assessed_on": date(2024, 8, 1),
+                        "score": 80,
+                        "passed": True,
+                    },
+                )
+    panel = _panel(qtbot, repo, pid)
+    failures: list[BaseException] = []
+    seen: dict[str, object] = {}
+
+    def exit_dialog(dialog: QWidget) -> None:
+        assert isinstance(dialog, ExitDialog)
+        seen["reason"] = dialog.reason.currentText()
+        _press(dialog, qtbot, QDialogButtonBox.StandardButton.Ok)
+
+    def confirm(dialog: QWidget) -> None:
+        seen["question"] = dialog.windowTitle()
+        when_modal(exit_dialog, failures)
+        qtbot.mouseClick(
+            dialog.findChild(QDialogButtonBox).button(QDialogButtonBox.StandardButton.Yes),
+            Qt.MouseButton.LeftButton,
+        )
+
+    def move(dialog: QWidget) -> None:
+        assert isinstance(dialog, MoveDialog)
+        assert [dialog.target.itemText(i) for i in range(dialog.target.count())] == [
+            "Graduated",
+            "Shift Lead",
+        ]
+        dialog.target.setCurrentText("Shift Lead")
+        set_date(dialog.on, date(2024, 9, 2))
+        when_modal(confirm, failures)
+        _press(dialog, qtbot, QDialogButtonBox.StandardButton.Ok)
+
+    when_modal(move, failures)
+    qtbot.mouseClick(panel.move_button, Qt.MouseButton.LeftButton)
+    assert not failures, failures
+    assert seen == {"question": "Record the exit?", "reason": "Promoted to Shift Lead"}
+    enrollment = journey.current_enrollment(repo, pid)
+    assert enrollment is not None
+    assert (enrollment["exited_on"], enrollment["exit_reason"]) == (
+        date(2024, 9, 2),
+        "Promoted to Shift Lead",
+    )
+    assert _column(panel.timeline, 0)[-1] == "Shift Lead"
+    assert _column(panel.timeline, 3)[-1] == "current"  # a final stage stays open
+    assert len(journey.participant_followups(repo, pid)) == 4

@@ -611,7 +611,10 @@ def exit_participant(writer: Writer, participant_id: int, exited_on: date, reaso
         schema.enrollments, enrollment_id, {"exited_on": exited_on, "exit_reason": reason}
     )
     current = current_stage(writer, participant_id)
-    if current is not None and current.started_on <= exited_on:
+    final = {s.name for s in list_stages(writer) if s.is_final}
+    # The stage they are in ends with the program - except a final one (Graduated, Shift
+    # Lead), which is where they stay.
+    if current is not None and current.started_on <= exited_on and current.stage not in final:
         writer.update(schema.stage_history, current.id, {"ended_on": exited_on})
     sync_followups(writer, enrollment_id)
     return enrollment_id

@@ -135,18 +135,27 @@ class MoveDialog(QDialog):
 
 
 class ExitDialog(QDialog):
-    def __init__(self, reasons: list[str], days: list[int], parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        reasons: list[str],
+        days: list[int],
+        parent: QWidget | None = None,
+        on: date | None = None,
+        reason: str | None = None,
+    ) -> None:
         super().__init__(parent)
         self.setWindowTitle("Exit from the program")
         layout = QVBoxLayout(self)
         form = QFormLayout()
-        self.on = date_edit(None, "Exit date")
+        self.on = date_edit(on, "Exit date")
         form.addRow("Exit date", self.on)
         self.reason = QComboBox()
         self.reason.setEditable(True)
         self.reason.setAccessibleName("Exit reason")
         self.reason.addItems(reasons)
         self.reason.setCurrentIndex(-1)
+        if reason:
+            self.reason.setCurrentText(reason)
         self.reason.lineEdit().setPlaceholderText("Choose or type a reason")
         form.addRow("Reason", self.reason)
         layout.addLayout(form)
@@ -629,7 +638,34 @@ class JourneyPanel(QWidget):
         if result.overridden:
             text += " Override recorded in the audit log."
         self._changed(text)
+        stage = journey.stage_named(self._stages, result.to_stage)
+        if stage is not None and stage.is_final:
+            self._offer_exit(result.to_stage, result.started_on)
         return True
+
+    def _offer_exit(self, stage: str, on: date) -> None:
+        """A final stage (Graduated, Shift Lead) usually ends the program: offer the exit."""
+        repo = self._repo()
+        enrollment = journey.current_enrollment(repo, self.participant_id)
+        if enrollment is None or enrollment["exited_on"] is not None:
+            return
+        answer = QMessageBox.question(
+            self,
+            "Record the exit?",
+            f"{stage} is a final stage of the journey. Record the exit from the program "
+            f"on {fmt_day(on)} now? Follow-up calls are then scheduled.",
+        )
+        if answer != QMessageBox.StandardButton.Yes:
+            return
+        reasons = repo.options("exit_reasons")
+        guess = next(
+            (r for r in reasons if r.lower() == stage.lower() or stage.lower() in r.lower()),
+            None,
+        )
+        dialog = ExitDialog(reasons, journey.followup_days(repo), self, on=on, reason=guess)
+        self._last_dialog = dialog
+        if dialog.exec() == QDialog.DialogCode.Accepted:
+            self.do_exit(from_qdate(dialog.on.date()), dialog.reason.currentText())
 
     def exit_clicked(self) -> None:
         repo = self._repo()
