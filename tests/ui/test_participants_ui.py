@@ -131,6 +131,7 @@ def test_create_participant_by_typing_then_see_and_edit_it(
     assert page.record.has_unsaved_changes()
     qtbot.keyClick(job["hourly_wage"].input, Qt.Key.Key_S, CTRL)
     assert "Saved new participant P-00001" in page.record.message.text()
+    assert page.record.tabs.tabText(page.record.tabs.currentIndex()) == "Employment"
     assert not page.record.has_unsaved_changes()
     qtbot.keyClick(page.record.tabs, Qt.Key.Key_Escape)
     assert page.stack.currentWidget() is page.list_page

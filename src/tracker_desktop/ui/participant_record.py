@@ -975,42 +975,46 @@ class ParticipantRecord(QWidget):
         if errors:
             sections = list(dict.fromkeys(_section_of(p.field) for p in errors))
             count = len(errors)
-            self.message.setText(
+            self._say(
                 f"Not saved: {count} field{'s' if count > 1 else ''} to fix "
-                f"(marked in red on {', '.join(sections)}). Nothing you typed was lost."
+                f"(marked in red on {', '.join(sections)}). Nothing you typed was lost.",
+                "error",
             )
-            self.message.setVisible(True)
             self._go_to_problem(errors[0])
             return False
         try:
             result = core.save_participant(self.session.require_repo(), form)
         except core.FormInvalidError as exc:
             self._show_problems(exc.problems)
-            self.message.setText("Not saved: " + str(exc))
-            self.message.setVisible(True)
+            self._say("Not saved: " + str(exc), "error")
             return False
         except Exception as exc:
-            self.message.setText(f"Not saved: {exc}. Nothing you typed was lost.")
-            self.message.setVisible(True)
+            self._say(f"Not saved: {exc}. Nothing you typed was lost.", "error")
             return False
         for tab in self.extra_tabs:
             has_changes = getattr(tab, "has_unsaved_changes", None)
             save = getattr(tab, "save", None)
             if callable(has_changes) and callable(save) and has_changes():
                 save()
+        tab = self.tabs.currentIndex()
         self.open_participant(result.participant_id)
+        self.tabs.setCurrentIndex(tab)  # stay where the user was
         warnings = result.warnings
         note = (
             (" Please double-check: " + "; ".join(w.message for w in warnings)) if warnings else ""
         )
-        self.message.setText(f"Saved {'new participant ' if result.created else ''}"
-                             f"{result.participant_code}.{note}")  # fmt: skip
-        self.message.setObjectName("hint")
-        self.message.setStyleSheet("color: #1d6b35; font-weight: 600;")
-        self.message.setVisible(True)
+        created = "new participant " if result.created else ""
+        self._say(f"Saved {created}{result.participant_code}.{note}", "ok")
         self.notify()
         self.saved.emit(result.participant_id)
         return True
+
+    def _say(self, text: str, tone: str) -> None:
+        """The line under the title: "error" (red), "warning" (amber) or "ok" (green)."""
+        colours = {"error": "#b3261e", "warning": "#8a5a00", "ok": "#1d6b35"}
+        self.message.setStyleSheet(f"color: {colours[tone]}; font-weight: 600;")
+        self.message.setText(text)
+        self.message.setVisible(True)
 
     def _go_to_problem(self, problem: Problem) -> None:
         section = _section_of(problem.field)
@@ -1138,9 +1142,7 @@ class ParticipantRecord(QWidget):
             baseline_form = core.ParticipantForm()
         self.load_form(baseline_form)
         self._apply(form)
-        self.message.setText(note)
-        self.message.setStyleSheet("color: #8a5a00; font-weight: 600;")
-        self.message.setVisible(True)
+        self._say(note, "warning")
 
     def _apply(self, form: core.ParticipantForm) -> None:
         """Put ``form``'s values in the widgets without moving the baseline."""
