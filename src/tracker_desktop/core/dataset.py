@@ -30,6 +30,8 @@ DAY = "day"  # a date column, read as whole days since 1970-01-01
 FLAG = "flag"  # yes/no (nullable)
 TEXT = "text"  # read as Python strings (row mode only)
 CODE = "code"  # low-cardinality text, read as category codes (columnar mode)
+SPARSE = "sparse"  # free text in a columnar table: read separately by row id
+MAX_CODES = 200  # more distinct values than this: read the column as SPARSE
 
 Column = tuple[str, str, str]  # (frame column, SQL expression, kind)
 
@@ -129,7 +131,7 @@ _ROW_TABLES: dict[str, tuple[str, tuple[Column, ...]]] = {
 # which is several times faster than building a Python tuple per row.
 _COLUMN_TABLES: dict[str, tuple[str, tuple[Column, ...]]] = {
     "stage_history": (
-        f"stage_history WHERE {_LIVE}",
+        "stage_history",
         (
             ("id", "id", INT),
             ("participant_id", "participant_id", INT),
@@ -139,7 +141,7 @@ _COLUMN_TABLES: dict[str, tuple[str, tuple[Column, ...]]] = {
         ),
     ),
     "promotions": (
-        f"promotions WHERE {_LIVE}",
+        "promotions",
         (
             ("id", "id", INT),
             ("participant_id", "participant_id", INT),
@@ -148,7 +150,7 @@ _COLUMN_TABLES: dict[str, tuple[str, tuple[Column, ...]]] = {
         ),
     ),
     "measurements": (
-        f"measurements WHERE {_LIVE}",
+        "measurements",
         (
             ("id", "id", INT),
             ("participant_id", "participant_id", INT),
@@ -159,7 +161,7 @@ _COLUMN_TABLES: dict[str, tuple[str, tuple[Column, ...]]] = {
         ),
     ),
     "followups": (
-        f"followups f WHERE f.{_LIVE}",
+        "followups f",
         (
             ("id", "f.id", INT),
             ("participant_id", "f.participant_id", INT),
@@ -171,15 +173,11 @@ _COLUMN_TABLES: dict[str, tuple[str, tuple[Column, ...]]] = {
             ("employed", "f.employed", FLAG),
             ("hourly_wage", "f.hourly_wage", FLOAT),
             ("on_public_benefits", "f.on_public_benefits", FLAG),
-            (
-                "benefit_count",
-                "(SELECT count(*) FROM followup_benefits b WHERE b.followup_id = f.id)",
-                INT,
-            ),
+            ("employer", "f.employer", SPARSE),
         ),
     ),
     "participant_benefits": (
-        f"participant_benefits WHERE {_LIVE}",
+        "participant_benefits",
         (
             ("participant_id", "participant_id", INT),
             ("benefit", "benefit", CODE),
@@ -194,7 +192,7 @@ def _assessment_totals(as_of: date) -> tuple[str, tuple[Column, ...]]:
     source = (
         "(SELECT participant_id, stage, count(*) AS assessed, "
         "coalesce(sum(passed), 0) AS passed FROM assessments "
-        f"WHERE {_LIVE} AND assessed_on <= '{as_of.isoformat()}' "
+        f"WHERE assessed_on <= '{as_of.isoformat()}' "
         "GROUP BY participant_id, stage)"
     )
     return source, (
@@ -240,34 +238,43 @@ def _read_columns(raw: Any, source: str, columns: tuple[Column, ...]) -> pd.Data
     """One query returns every value of the table as one comma-separated text."""
     parts: list[str] = []
     categories: dict[str, list[str]] = {}
+    sparse: list[tuple[str, str]] = []
     params: list[str] = []
+    numeric: list[tuple[str, str]] = []
     for name, expr, kind in columns:
-        if kind == DAY:
-            parts.append(f"coalesce({_day_sql(expr)}, 'nan')")
-        elif kind == CODE:
-            values = [
+        if kind == CODE:
+            values = sorted(
                 str(r[0])
                 for r in raw.execute(f"SELECT DISTINCT {expr} FROM {source}").fetchall()
                 if r[0] is not None
-            ]
-            categories[name] = sorted(values)
+            )
+            if len(values) > MAX_CODES:
+                sparse.append((name, expr))
+                continue
+            categories[name] = values
             if values:
                 cases = " ".join("WHEN ? THEN " + str(i) for i in range(len(values)))
                 parts.append(f"coalesce(CASE {expr} {cases} END, 'nan')")
-                params.extend(categories[name])
+                params.extend(values)
             else:
                 parts.append("'nan'")
+        elif kind == SPARSE:
+            sparse.append((name, expr))
+            continue
+        elif kind == DAY:
+            parts.append(f"coalesce({_day_sql(expr)}, 'nan')")
         else:
             parts.append(f"coalesce({expr}, 'nan')")
+        numeric.append((name, kind))
     joined = " || ',' || ".join(parts)
     text = raw.execute(f"SELECT group_concat({joined}, ',') FROM {source}", params).fetchone()[0]
-    width = len(columns)
+    width = len(numeric)
     if text:
         matrix = np.fromstring(text, dtype=np.float64, sep=",").reshape(-1, width)
     else:
         matrix = np.empty((0, width), dtype=np.float64)
     data: dict[str, Any] = {}
-    for position, (name, _expr, kind) in enumerate(columns):
+    for position, (name, kind) in enumerate(numeric):
         column = matrix[:, position]
         if kind == INT:
             data[name] = column.astype(np.int64)
@@ -280,7 +287,15 @@ def _read_columns(raw: Any, source: str, columns: tuple[Column, ...]) -> pd.Data
             data[name] = pd.Categorical.from_codes(codes, categories=categories[name])
         else:
             data[name] = column
-    return pd.DataFrame(data)
+    frame = pd.DataFrame(data)
+    id_expr = next(expr for name, expr, _kind in columns if name == "id") if sparse else ""
+    for name, expr in sparse:  # rows that have a value, matched on the row id
+        rows = raw.execute(
+            f"SELECT {id_expr}, {expr} FROM {source} WHERE {expr} IS NOT NULL"
+        ).fetchall()
+        by_id = dict(rows)
+        frame[name] = frame["id"].map(by_id).astype(object) if by_id else None
+    return frame
 
 
 @dataclass
@@ -334,6 +349,14 @@ def load_dataset(repo: Repository, as_of: date | None = None) -> Dataset:
         for name, (source, columns) in _COLUMN_TABLES.items():
             frames[name] = _read_columns(raw, source, columns)
         frames["assessment_totals"] = _read_columns(raw, *_assessment_totals(as_of))
+        benefit_counts = dict(
+            raw.execute(
+                "SELECT followup_id, count(*) FROM followup_benefits GROUP BY followup_id"
+            ).fetchall()
+        )
+        archived = raw.execute(
+            "SELECT count(*) FROM participants WHERE archived_at IS NOT NULL"
+        ).fetchone()[0]
         targets = {
             str(k): float(v)
             for k, v in raw.execute("SELECT metric_key, target FROM metric_targets").fetchall()
@@ -351,6 +374,17 @@ def load_dataset(repo: Repository, as_of: date | None = None) -> Dataset:
                 "SELECT value FROM option_items WHERE list_name = 'programs' ORDER BY position, id"
             ).fetchall()
         ]
+    followups = frames["followups"]
+    followups["benefit_count"] = (
+        followups["id"].map(benefit_counts).fillna(0).astype(np.int64)
+        if benefit_counts
+        else np.zeros(len(followups), dtype=np.int64)
+    )
+    if archived:  # leave out everything attached to archived participants
+        live = frames["participants"]["id"].to_numpy()
+        for name in (*_COLUMN_TABLES, "assessment_totals"):
+            frame = frames[name]
+            frames[name] = frame[frame["participant_id"].isin(live)].reset_index(drop=True)
     measure_keys = dict(zip(frames["measures"]["id"], frames["measures"]["key"], strict=True))
     frames["measurements"]["measure"] = (
         frames["measurements"]["measure_id"].map(measure_keys).astype("category")

@@ -591,7 +591,8 @@ class MetricsReport:
 
 # --- helpers ---------------------------------------------------------------------------
 def _ids(index: Any) -> np.ndarray:
-    return np.asarray(pd.Index(index).astype("int64").unique())
+    """Participant ids (may repeat; participants_behind de-duplicates)."""
+    return np.asarray(index, dtype=np.int64)
 
 
 def _ratio(num: float, den: float) -> float | None:
@@ -1250,33 +1251,42 @@ class _Builder:
         )
 
     def distributions(self, pf: pd.DataFrame) -> None:
+        ids = pf.index.to_numpy(dtype=np.int64)
+
+        def groups_of(values: pd.Series) -> dict[str, np.ndarray]:
+            positions = values.groupby(values.to_numpy(), sort=False).indices
+            return {str(k): ids[v] for k, v in positions.items()}
+
         stage_names = self.ds.stage_names
-        stage = pf["current_stage"].fillna("No stage recorded")
-        extra = sorted(set(stage.unique()) - set(stage_names) - {"No stage recorded"})
+        by_stage = groups_of(pf["current_stage"].astype(object).fillna("No stage recorded"))
+        extra = sorted(set(by_stage) - set(stage_names) - {"No stage recorded"})
         order = [*stage_names, *extra]
-        if (stage == "No stage recorded").any():
+        if "No stage recorded" in by_stage:
             order.append("No stage recorded")
-        groups = {name: pf.index[stage == name] for name in order}
+        empty = np.array([], dtype=np.int64)
         self.breakdown(
             "by_stage",
             order,
-            {"Participants": [float(len(groups[n])) for n in order]},
-            {n: _ids(groups[n]) for n in order},
+            {"Participants": [float(len(by_stage.get(n, empty))) for n in order]},
+            {n: by_stage.get(n, empty) for n in order},
         )
-        programs = [p for p in self.ds.programs if (pf["program"] == p).any()]
+        by_program = groups_of(pf["program"].astype(object).fillna(""))
+        programs = [p for p in self.ds.programs if p in by_program]
         self.breakdown(
             "by_program",
             programs,
-            {"Participants": [float((pf["program"] == p).sum()) for p in programs]},
-            {p: _ids(pf.index[pf["program"] == p]) for p in programs},
+            {"Participants": [float(len(by_program[p])) for p in programs]},
+            {p: by_program[p] for p in programs},
         )
-        months = pf["enrolled_on"].dt.strftime("%Y-%m")
-        counts = months.value_counts().sort_index()
+        enrolled = pf["enrolled_on"]
+        month_number = (enrolled.dt.year * 12 + enrolled.dt.month - 1).to_numpy()
+        by_month = pd.Series(month_number).groupby(month_number, sort=True).indices
+        labels = {m: f"{m // 12:04d}-{m % 12 + 1:02d}" for m in by_month}
         self.breakdown(
             "enrollments_by_month",
-            [str(m) for m in counts.index],
-            {"Enrollments": [float(v) for v in counts.to_numpy()]},
-            {str(m): _ids(pf.index[months == m]) for m in counts.index},
+            [labels[m] for m in by_month],
+            {"Enrollments": [float(len(v)) for v in by_month.values()]},
+            {labels[m]: ids[v] for m, v in by_month.items()},
         )
 
 
@@ -1373,7 +1383,7 @@ def render_text(report: MetricsReport) -> list[str]:
     lines += [header, "-" * len(header)]
     for metric in report.metrics.values():
         if metric.unit == PERCENT and metric.numerator is not None:
-            count = f"{int(metric.numerator):,} / {int(metric.denominator):,}"
+            count = f"{int(metric.numerator):,} / {int(metric.denominator or 0):,}"
         elif metric.denominator is not None:
             count = f"n = {int(metric.denominator):,}"
         else:
@@ -1395,11 +1405,11 @@ def render_text(report: MetricsReport) -> list[str]:
         name = next(iter(points.values())).measure_name
         cells = []
         for point in TIME_POINTS:
-            stat = points.get(point)
-            if stat is None or stat.n == 0:
+            found = points.get(point)
+            if found is None or found.n == 0 or found.mean is None or found.median is None:
                 cells.append(f" {'-':>22}")
             else:
-                cells.append(f" {f'{stat.n} / {stat.mean:.2f} / {stat.median:.2f}':>22}")
+                cells.append(f" {f'{found.n} / {found.mean:.2f} / {found.median:.2f}':>22}")
         change = changes.get((measure, program))
         improved = ""
         if change is not None:
