@@ -442,3 +442,29 @@ def test_stage_rename_follows_into_history(repo: Repository) -> None:
     with pytest.raises(journey.JourneyError, match="cannot be removed"), repo.transaction() as tx:
         journey.save_stages(tx, [s for s in renamed if s.name != "Level One"])
     assert schema.stages.name == "stages"
+
+
+def test_assessment_rules(repo: Repository) -> None:
+    pid = add_participant(repo)
+    good = {
+        "stage": L1,
+        "station": 3,
+        "kind": "skill",
+        "assessed_on": date(2024, 3, 1),
+        "score": 75,
+        "passed": True,
+    }
+    assert journey.validate_assessment(repo, good) == []
+    problems = journey.validate_assessment(
+        repo,
+        {**good, "station": 4, "score": 140, "assessed_on": date.today() + timedelta(days=3)},
+    )
+    assert problems == [
+        "Apprentice Level 1 has 3 stations (got station 4).",
+        f"The assessment date {journey._fmt_day(date.today() + timedelta(days=3))} is in the "
+        "future.",
+        "The score must be between 0 and 100 (got 140).",
+    ]
+    with pytest.raises(journey.JourneyError), repo.transaction() as tx:
+        journey.save_assessment(tx, pid, {**good, "kind": "vibes"})
+    assert repo.rows("assessments", pid) == []

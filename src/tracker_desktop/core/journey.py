@@ -897,8 +897,11 @@ def validate_assessment(source: Source, values: Mapping[str, Any]) -> list[str]:
         problems.append(f"{stage.name} has {stage.stations} stations (got station {station}).")
     if values.get("kind") not in {k.value for k in AssessmentKind}:
         problems.append("Choose knowledge or skill.")
-    if not isinstance(values.get("assessed_on"), date):
+    assessed_on = values.get("assessed_on")
+    if not isinstance(assessed_on, date):
         problems.append("Enter the date of the assessment.")
+    elif assessed_on > date.today():
+        problems.append(f"The assessment date {_fmt_day(assessed_on)} is in the future.")
     score = values.get("score")
     if score is not None and not 0 <= float(score) <= 100:
         problems.append(f"The score must be between 0 and 100 (got {float(score):g}).")
