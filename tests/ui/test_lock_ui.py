@@ -252,3 +252,18 @@ def test_real_record_form_edit_survives_a_lock(
     assert first.text() == "Zyxqvorthia"
     assert page.record.save()
     assert repo.get("participants", pid)["first_name"] == "Zyxqvorthia"
+
+
+def test_unlock_after_lock_offers_the_same_staff_member_first(
+    qtbot: QtBot, controller: AppController
+) -> None:
+    controller.session.require_repo().insert("staff", {"name": "Aaron Able", "active": True})
+    controller.lock()
+    dialog = controller.unlock_dialog
+    assert dialog is not None
+    assert "locked" in dialog.hint.text()
+    qtbot.keyClicks(dialog.password, PASSWORD)
+    qtbot.mouseClick(dialog.unlock_button, Qt.MouseButton.LeftButton)
+    assert dialog.staff_picker.combo.currentText() == "Maria Lopez"  # not the first name
+    qtbot.mouseClick(dialog.staff_picker.start, Qt.MouseButton.LeftButton)
+    assert controller.session.staff == "Maria Lopez"

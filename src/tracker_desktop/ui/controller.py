@@ -49,10 +49,15 @@ class DraftBar(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("draftBar")
+        self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
+        self.setStyleSheet(
+            "QWidget#draftBar { background: #fff4d6; border: 1px solid #e0c36b;"
+            " border-radius: 4px; }"
+        )
         layout = QHBoxLayout(self)
-        layout.setContentsMargins(8, 4, 8, 4)
+        layout.setContentsMargins(10, 4, 10, 4)
         self.message = QLabel()
-        self.message.setWordWrap(True)
+        self.message.setTextFormat(Qt.TextFormat.RichText)
         layout.addWidget(self.message, 1)
         self.restore_button = QPushButton("Restore my unsaved changes")
         self.restore_button.setDefault(True)
@@ -93,6 +98,7 @@ class AppController(QObject):
         self.window.addToolBar(Qt.ToolBarArea.TopToolBarArea, self.draft_toolbar)
         self.draft_toolbar.setVisible(False)
 
+        self.last_staff: str | None = None
         self.backup_running = False
         self.last_backup: Path | None = None
         self.last_backup_error: str | None = None
@@ -109,6 +115,7 @@ class AppController(QObject):
     # -- unlocked ------------------------------------------------------------------------
     def _opened(self, vault: Vault, staff: str) -> None:
         self.session.open(vault, staff)
+        self.last_staff = staff
         repo = self.session.require_repo()
         self.idle.set_minutes(repo.setting(IDLE_SETTING, IDLE_DEFAULT_MINUTES))
         self.idle.start()
@@ -181,7 +188,22 @@ class AppController(QObject):
         dialog.choose_button.setVisible(False)
         dialog.new_button.setVisible(False)
         dialog.setWindowTitle("Locked - type the password to continue")
+        dialog.hint.setText(
+            "The tracker is locked: nothing is shown until the password is typed again."
+        )
+        dialog.hint.setVisible(True)
         self.unlock_dialog = dialog
+        previous = self.session.staff or self.last_staff
+
+        def preselect_staff(_index: int) -> None:
+            # Most often the same person comes back: offer their name first.
+            if dialog.pages.currentWidget() is dialog.staff_picker and previous:
+                combo = dialog.staff_picker.combo
+                found = combo.findText(previous)
+                if found >= 0:
+                    combo.setCurrentIndex(found)
+
+        dialog.pages.currentChanged.connect(preselect_staff)
 
         def finished(result: int) -> None:
             self.unlock_dialog = None
@@ -214,8 +236,8 @@ class AppController(QObject):
             for key in self.pending_drafts["pages"]
         )
         self.draft_bar.message.setText(
-            f"<b>You had unsaved changes</b> ({screens}) when the tracker locked on {when}. "
-            "They were kept, encrypted, in the tracker file."
+            f"<b>You had unsaved changes</b> ({screens}) when the tracker locked on {when}."
+            "<br>They were kept, encrypted, inside the tracker file."
         )
         self.draft_toolbar.setVisible(True)
 
