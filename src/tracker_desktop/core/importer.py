@@ -1577,23 +1577,27 @@ class _Bulk:
             self.created[row_id] = {}
         return row_id
 
-    def _write(self, name: str, rows: list[dict[str, Any]]) -> None:
+    def _write(self, name: str, rows: list[dict[str, Any]]) -> tuple[list[str], list[list[Any]]]:
+        """Insert ``rows``; return the column names and the values as stored (dates as
+        ISO text, booleans as 1/0), which the audit summaries reuse."""
         table = schema.metadata.tables[name]
         keys: list[str] = []
         for row in rows:
             for key in row:
                 if key not in keys:
                     keys.append(key)
-        processors = [table.c[k].type._cached_bind_processor(self.dialect) for k in keys]
-        params = [
-            tuple(
-                (proc(v) if proc is not None and v is not None else v)
-                for proc, v in zip(processors, (row.get(k) for k in keys), strict=True)
-            )
-            for row in rows
-        ]
+        params = [[row.get(k) for k in keys] for row in rows]
+        for position, key in enumerate(keys):
+            proc = table.c[key].type._cached_bind_processor(self.dialect)
+            if proc is None:
+                continue
+            for values in params:
+                value = values[position]
+                if value is not None:
+                    values[position] = proc(value)
         sql = f"INSERT INTO {name} ({', '.join(keys)}) VALUES ({', '.join('?' * len(keys))})"
-        self.tx.conn.exec_driver_sql(sql, params)
+        self.tx.conn.exec_driver_sql(sql, [tuple(values) for values in params])
+        return keys, params
 
     def flush(self) -> None:
         order = [t.name for t in schema.metadata.sorted_tables if t.name in self.rows]
@@ -1603,26 +1607,31 @@ class _Bulk:
         at = to_db(self.tx.at) if to_db is not None else self.tx.at
         own: list[tuple[str, int, int | None, dict[str, Any]]] = []
         for name in order:
-            rows = self.rows.pop(name)
-            self._write(name, rows)
-            for row in rows:
-                summary = {k: v for k, v in row.items() if v is not None and k != "id"}
+            keys, stored = self._write(name, self.rows.pop(name))
+            skip = {"id", "participant_id"}
+            id_at = keys.index("id")
+            owner_at = keys.index("participant_id") if "participant_id" in keys else None
+            for values in stored:
+                row_id = values[id_at]
+                summary = {
+                    k: v
+                    for k, v in zip(keys, values, strict=True)
+                    if v is not None and k not in skip
+                }
                 if name == "participants":
-                    self.created[row["id"]].update(summary)
-                    own.append((name, row["id"], row["id"], self.created[row["id"]]))
+                    self.created[row_id].update(summary)
+                    own.append((name, row_id, row_id, self.created[row_id]))
                     continue
-                owner = row.get("participant_id")
+                owner = values[owner_at] if owner_at is not None else None
                 holder = self.created.get(owner) if owner is not None else None
                 if holder is not None:
-                    summary.pop("participant_id", None)
                     holder.setdefault(name, []).append(summary)
                 else:
-                    own.append((name, row["id"], owner, summary))
+                    own.append((name, row_id, owner, summary))
         for name, row_id, owner, summary in own:
             audit.append(
                 (at, self.tx.staff, "insert", name, row_id, owner,
-                 json.dumps(summary, ensure_ascii=False, default=_json_default),
-                 self.tx.reason, batch_id)
+                 json.dumps(summary, ensure_ascii=False, default=str), self.tx.reason, batch_id)
             )  # fmt: skip
         self.created = {}
         if audit:
@@ -1631,12 +1640,6 @@ class _Bulk:
                 "new_value, reason, import_batch_id) VALUES (?,?,?,?,?,?,?,?,?)",
                 audit,
             )
-
-
-def _json_default(value: object) -> str:
-    if isinstance(value, date | datetime):
-        return value.isoformat()
-    return str(value)
 
 
 def run_import(
