@@ -207,3 +207,23 @@ def test_gui_start_disables_core_dumps() -> None:
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "(0, 0)"
+
+
+def test_backup_clears_old_partials_left_by_a_killed_backup(vault: Vault, tmp_path: Path) -> None:
+    import os
+    import time
+
+    folder = tmp_path / "backups"
+    folder.mkdir()
+    stale = folder / ".partial-abc123.tracker"
+    stale_journal = folder / ".partial-abc123.tracker-journal"
+    fresh = folder / ".partial-def456.tracker"
+    for path in (stale, stale_journal, fresh):
+        path.write_bytes(b"\x01" * 4096)
+    old = time.time() - 2 * 3600
+    os.utime(stale, (old, old))
+    os.utime(stale_journal, (old, old))
+    made = vault.backup(folder)
+    assert not stale.exists() and not stale_journal.exists()
+    assert fresh.exists(), "may belong to a backup still being written"
+    assert made.exists()

@@ -360,6 +360,7 @@ class Vault:
         """Write an encrypted, verified copy; keep only the newest ``keep`` backups."""
         folder = Path(directory) if directory else self.default_backup_dir()
         folder.mkdir(parents=True, exist_ok=True)
+        remove_stale_partials(folder)
         stamp = datetime.now().strftime("%Y%m%d-%H%M%S-%f")
         final = folder / f"{self.path.stem}-{stamp}{TRACKER_SUFFIX}"
         fd, tmp_name = tempfile.mkstemp(prefix=".partial-", suffix=TRACKER_SUFFIX, dir=folder)
@@ -467,6 +468,24 @@ def list_backups(folder: Path, stem: str) -> list[BackupInfo]:
         found.append(BackupInfo(path, datetime.fromtimestamp(stat.st_mtime), stat.st_size))
     found.sort(key=lambda info: info.path.name, reverse=True)
     return found
+
+
+STALE_PARTIAL_SECONDS = 3600
+
+
+def remove_stale_partials(folder: Path, max_age: float = STALE_PARTIAL_SECONDS) -> list[Path]:
+    """Delete ``.partial-*`` files (and their journals) left by a backup that was killed.
+
+    They hold encrypted pages only; anything younger than ``max_age`` may belong to a
+    backup still being written by another process and is left alone."""
+    removed = []
+    now = datetime.now().timestamp()
+    for path in folder.glob(".partial-*"):
+        with contextlib.suppress(OSError):
+            if now - path.stat().st_mtime > max_age:
+                path.unlink()
+                removed.append(path)
+    return removed
 
 
 def rotate_backups(folder: Path, stem: str, keep: int) -> list[Path]:
