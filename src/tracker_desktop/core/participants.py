@@ -185,35 +185,41 @@ def load_tracker(
         s_stage,
     ) = zip(*rows, strict=True)
     cols = data.columns
+    shared: dict[Any, Any] = {}  # one object per distinct value: dates, programs, stages...
+
+    def pooled(values: tuple[Any, ...]) -> list[Any]:
+        keep = shared.setdefault
+        return [keep(v, v) for v in values]
+
     data.ids = list(pid)
     data.archived = [bool(a) for a in is_archived]
     cols["code"] = list(pcode)
     cols["last_name"] = list(plast)
     cols["first_name"] = list(pfirst)
-    cols["enrolled_on"] = list(en_on)
-    cols["program"] = list(en_program)
+    cols["enrolled_on"] = pooled(en_on)
+    cols["program"] = pooled(en_program)
     cols["progress"] = list(en_progress)
     cols["employed"] = [
         "Yes" if has and current else "No"
         for has, current in zip(has_job, job_current, strict=True)
     ]
-    cols["employed_on"] = list(job_start)
+    cols["employed_on"] = pooled(job_start)
     cols["wage"] = list(job_wage)
     cols["employer_benefits"] = [
         None if not has or b is None else ("Yes" if b else "No")
         for has, b in zip(has_job, job_benefits, strict=True)
     ]
-    cols["promotion"] = list(p_title)
-    cols["certifications"] = list(c_certs)
-    cols["certified_on"] = list(c_on)
-    cols["degrees"] = list(c_degrees)
-    cols["degree_on"] = list(d_on)
+    cols["promotion"] = pooled(p_title)
+    cols["certifications"] = pooled(c_certs)
+    cols["certified_on"] = pooled(c_on)
+    cols["degrees"] = pooled(c_degrees)
+    cols["degree_on"] = pooled(d_on)
     cols["gpa"] = list(c_gpa)
     cols["barriers_expunged"] = [
         None if not n else ("Yes" if done == n else "No")
         for n, done in zip(b_count, b_done, strict=True)
     ]
-    cols["stage"] = list(s_stage)
+    cols["stage"] = pooled(s_stage)
     cols["status"] = [
         "Archived" if archived else _status(on, off, why)
         for archived, on, off, why in zip(is_archived, en_on, ex_on, ex_reason, strict=True)
