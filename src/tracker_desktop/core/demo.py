@@ -338,29 +338,6 @@ def _one_participant(
         )
 
     path = _journey(rng, enrolled, stage_names)
-    for index, (stage, started) in enumerate(path):
-        ended = path[index + 1][1] if index + 1 < len(path) else None
-        rows.add(
-            "stage_history", participant_id=pid, stage=stage, started_on=started, ended_on=ended
-        )
-        if stage.startswith("Apprentice"):
-            stations = 5 if stage.endswith("3") else 3
-            done = ended is not None
-            for station in range(1, stations + 1):
-                for kind in ("knowledge", "skill"):
-                    if not done and rng.random() < 0.5:
-                        continue
-                    score = rng.uniform(55, 100)
-                    rows.add(
-                        "assessments",
-                        participant_id=pid,
-                        stage=stage,
-                        station=station,
-                        kind=kind,
-                        assessed_on=started + timedelta(days=rng.randint(20, 60)),
-                        score=round(score, 1),
-                        passed=done or score >= 70,
-                    )
     last_stage, last_start = path[-1]
     final_stages = set(stage_names[5:])
     exited_on = None
@@ -371,6 +348,32 @@ def _one_participant(
     elif len(path) >= 3 and rng.random() < 0.15:
         exited_on = min(DEMO_TODAY, last_start + timedelta(days=rng.randint(10, 90)))
         exit_reason = rng.choice(("Hired elsewhere", "Moved away", "Health", "Lost contact"))
+    for index, (stage, started) in enumerate(path):
+        ended = path[index + 1][1] if index + 1 < len(path) else None
+        if ended is None and exited_on is not None and stage not in final_stages:
+            ended = exited_on  # someone who left mid-level: that stage closes at the exit
+        rows.add(
+            "stage_history", participant_id=pid, stage=stage, started_on=started, ended_on=ended
+        )
+        if stage.startswith("Apprentice"):
+            stations = 5 if stage.endswith("3") else 3
+            done = ended is not None and (index + 1 < len(path))  # moved on: all passed
+            latest = min(DEMO_TODAY, ended or DEMO_TODAY)
+            for station in range(1, stations + 1):
+                for kind in ("knowledge", "skill"):
+                    if not done and rng.random() < 0.5:
+                        continue
+                    score = rng.uniform(70, 100) if done else rng.uniform(55, 100)
+                    rows.add(
+                        "assessments",
+                        participant_id=pid,
+                        stage=stage,
+                        station=station,
+                        kind=kind,
+                        assessed_on=min(latest, started + timedelta(days=rng.randint(20, 60))),
+                        score=round(score, 1),
+                        passed=score >= 70,
+                    )
     total_days = max(1, ((exited_on or DEMO_TODAY) - enrolled).days)
     progress = 100.0 if exit_reason == "Graduated" else min(95.0, round(total_days / 3.65, 0))
     rows.add(
