@@ -130,7 +130,9 @@ def test_new_survey(qtbot: QtBot, repo: Repository) -> None:
     assert tab.survey.currentText() == "Belonging"
 
 
-def test_followup_schedule_moves_pending_followups(qtbot: QtBot, repo: Repository) -> None:
+def test_followup_schedule_moves_pending_followups(
+    qtbot: QtBot, repo: Repository, synchronous_tasks: None
+) -> None:
     pid = add_participant(repo)
     with repo.transaction() as tx:
         journey.exit_participant(tx, pid, date(2024, 9, 30), "Graduated")

@@ -9,7 +9,6 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QApplication,
     QCheckBox,
     QComboBox,
     QHBoxLayout,
@@ -25,6 +24,7 @@ from PySide6.QtWidgets import (
 
 from tracker_desktop.core import defaults, journey
 from tracker_desktop.ui.session import Session
+from tracker_desktop.ui.tasks import Progress, run_task
 from tracker_desktop.ui.widgets import error_label, hint_label
 
 OK_STYLE = "color: #1d6b35; font-weight: 600;"
@@ -587,22 +587,31 @@ class FollowupScheduleTab(_EditorTab):
         self.dirty = False
 
     def save(self) -> bool:
-        QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)  # ~2.5 s at 10k exits
         try:
             days = journey.parse_followup_days(self.days.text())
-            with self.session.require_repo().transaction() as tx:
-                count = journey.set_followup_days(tx, days)
         except journey.JourneyError as exc:
             self._say(f"Not saved. {exc}", False)
             return False
-        finally:
-            QApplication.restoreOverrideCursor()
-        self.dirty = False
-        self.load()
-        self._say(
-            f"Saved: {', '.join(str(d) for d in days)} days after exit. Pending follow-ups of "
-            f"{count} exited enrollment{'s' if count != 1 else ''} now follow this schedule.",
-            True,
-        )
-        self.session.notify("participants")
+        repo = self.session.require_repo()
+
+        def write(_progress: Progress) -> int:
+            # Moving every pending follow-up takes seconds on a big tracker: off the UI thread.
+            with repo.transaction() as tx:
+                return journey.set_followup_days(tx, days)
+
+        def done(count: object) -> None:
+            self.dirty = False
+            self.load()
+            self._say(
+                f"Saved: {', '.join(str(d) for d in days)} days after exit. Pending follow-ups "
+                f"of {count} exited enrollment{'s' if count != 1 else ''} now follow this "
+                "schedule.",
+                True,
+            )
+            self.session.notify("participants")
+
+        def failed(exc: BaseException, _trace: str) -> None:
+            self._say(f"Not saved. {exc}", False)
+
+        run_task(write, done, failed, parent=self, label="Rescheduling follow-ups…")
         return True
