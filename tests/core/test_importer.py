@@ -512,3 +512,9 @@ def test_percent_out_of_range_is_reported_once(tmp_path: Path) -> None:
         "Program progress must be between 0 and 100% (got 150)"
     ]
     assert row.problems[0].column == "E (Progress)"
+
+
+def test_repeated_unknown_headers_become_separate_custom_fields(tmp_path: Path) -> None:
+    path = write_csv(tmp_path / "r.csv", "First name,Last name,Shoe,Shoe\nAna,Reyes,38,39\n")
+    profile = importer.suggest_profile(importer.read_table(path))
+    assert [c.target for c in profile.columns[2:]] == ["custom:Shoe", "custom:Shoe (D)"]

@@ -681,6 +681,9 @@ def suggest_profile(
             used.add("progress_pct")
         else:
             label = header or f"Column {column.letter}"
+            if f"custom:{label}" in used:  # two columns with the same name
+                label = f"{label} ({column.letter})"
+            used.add(f"custom:{label}")
             column.target = f"custom:{label}"
             column.options["type"] = kind if kind in CUSTOM_TYPES else "text"
             column.reason = "matches no field: kept as a custom field"
