@@ -76,7 +76,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     query = []
     for _ in range(args.runs):
         started = time.perf_counter()
-        data = core.load_tracker(repo)
+        core.load_tracker(repo)
         query.append(time.perf_counter() - started)
     label = f"{count // 1000}k" if count >= 1000 else str(count)
 
@@ -96,7 +96,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     reset = []
     for _ in range(args.runs):
         started = time.perf_counter()
-        page.model.set_tracker(data)
+        page.model.set_tracker(page.model.data_)
         app.processEvents()
         reset.append(time.perf_counter() - started)
 
