@@ -139,8 +139,9 @@ def _usage_in(conn: Any, list_name: str, value: str) -> list[tuple[str, int]]:
     for table, column, condition, _pid in _USAGE.get(list_name, ()):
         where = f"{column} = :value" + (f" AND {condition}" if condition else "")
         count = int(
-            conn.execute(text(f"SELECT count(*) FROM {table} WHERE {where}"), {"value": value})
-            .scalar_one()
+            conn.execute(
+                text(f"SELECT count(*) FROM {table} WHERE {where}"), {"value": value}
+            ).scalar_one()
         )
         if count:
             found.append((table, count))
@@ -444,9 +445,7 @@ def add_staff(repo: Repository, name: str) -> None:
 
 def set_staff_active(repo: Repository, name: str, active: bool) -> None:
     with repo.transaction() as tx:
-        row = tx.conn.execute(
-            select(schema.staff.c.id).where(schema.staff.c.name == name)
-        ).scalar()
+        row = tx.conn.execute(select(schema.staff.c.id).where(schema.staff.c.name == name)).scalar()
         if row is None:
             raise OptionError(f"{name!r} is not on the staff list")
         tx.update(schema.staff, int(row), {"active": active})
