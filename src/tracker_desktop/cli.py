@@ -334,8 +334,10 @@ def run_command(args: argparse.Namespace) -> int:
         NotATrackerError,
         VaultError,
         WrongPasswordOrDamagedError,
+        disable_core_dumps,
     )
 
+    disable_core_dumps()  # the commands decrypt records too: no core file on a crash
     try:
         return COMMANDS[args.command](args)
     except WrongPasswordOrDamagedError as exc:

@@ -4,6 +4,7 @@ open, drafts kept encrypted, the automatic-backup policy, restore, CLI exit code
 from __future__ import annotations
 
 import hashlib
+import os
 import subprocess
 import sys
 from datetime import datetime, timedelta
@@ -197,16 +198,34 @@ def test_cli_backup_uses_the_chosen_folder(
         assert copy.check().ok
 
 
-def test_gui_start_disables_core_dumps() -> None:
+@pytest.mark.parametrize("where", ["tracker_desktop.ui.app", "tracker_desktop.core.vault"])
+def test_gui_and_cli_disable_core_dumps(where: str) -> None:
     code = (
         "import resource\n"
-        "from tracker_desktop.ui.app import disable_core_dumps\n"
+        f"from {where} import disable_core_dumps\n"
         "assert disable_core_dumps()\n"
         "print(resource.getrlimit(resource.RLIMIT_CORE))\n"
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "(0, 0)"
+
+
+def test_cli_command_runs_without_core_dumps(tmp_path: Path) -> None:
+    code = (
+        "import resource, sys\n"
+        "from tracker_desktop import cli\n"
+        "cli.main(['check', '--vault', sys.argv[1]])\n"
+        "print(resource.getrlimit(resource.RLIMIT_CORE))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code, str(tmp_path / "missing.tracker")],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "TRACKER_PASSWORD": "x"},
+    )
+    assert done.stdout.strip().endswith("(0, 0)"), done.stderr
 
 
 def test_backup_clears_old_partials_left_by_a_killed_backup(vault: Vault, tmp_path: Path) -> None:

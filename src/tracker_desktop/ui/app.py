@@ -59,19 +59,10 @@ def ensure_demo_tracker() -> Path:
 
 
 def disable_core_dumps() -> bool:
-    """No core file: a crash must not write the unlocked key or records to disk.
+    """No core file from the GUI process (see :func:`core.vault.disable_core_dumps`)."""
+    from tracker_desktop.core.vault import disable_core_dumps as disable
 
-    Returns True when the limit was set (POSIX); Windows writes no core files by default.
-    """
-    try:
-        import resource
-    except ImportError:
-        return False
-    try:
-        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-    except (ValueError, OSError):
-        return False
-    return True
+    return disable()
 
 
 def make_application(argv: list[str] | None = None) -> QApplication:
