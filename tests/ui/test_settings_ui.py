@@ -116,6 +116,11 @@ def test_added_option_and_custom_field_reach_the_record_form(
 ) -> None:
     pid = add_participant(repo)
     page = make_settings(repo)
+    participants = ParticipantsPage(page.session)  # built before the change, like in the app
+    qtbot.addWidget(participants)
+    participants.refresh()
+    participants.open_participant(pid)
+    participants.show_list()
     tab = page.option_lists
     page.tabs.setCurrentWidget(tab)
     tab.select_list("certifications")
@@ -137,8 +142,6 @@ def test_added_option_and_custom_field_reach_the_record_form(
     assert custom.table.rowCount() == 1
     assert custom.table.item(0, 2).text() == "Court, Shelter"
 
-    participants = ParticipantsPage(page.session)
-    qtbot.addWidget(participants)
     participants.refresh()
     participants.open_participant(pid)
     record = participants.record

@@ -170,6 +170,21 @@ class Field(QWidget):
             text = widget.text().strip()
         return text or None
 
+    def set_choices(self, choices: list[str]) -> None:
+        """Offer the option list's current values (Settings may have changed them)."""
+        widget = self.input
+        if not isinstance(widget, QComboBox) or self.spec.kind == "yesno":
+            return
+        wanted = ["", *choices]
+        if [widget.itemText(i) for i in range(widget.count())] == wanted:
+            return
+        widget.blockSignals(True)
+        try:
+            widget.clear()
+            widget.addItems(wanted)
+        finally:
+            widget.blockSignals(False)
+
     def set_value(self, value: Any) -> None:
         widget = self.input
         widget.blockSignals(True)
@@ -834,6 +849,7 @@ class ParticipantRecord(QWidget):
         self._build_custom()
         self._build_benefits(form.benefits)
         self._build_extra_tabs()
+        self._refresh_choices()
         for key, field in self.fields.items():
             source = form.enrollment if key in core.ENROLLMENT_FIELDS else form.profile
             field.set_value(source.get(key))
@@ -854,6 +870,14 @@ class ParticipantRecord(QWidget):
         self.message.setVisible(False)
         self.tabs.setCurrentIndex(0)
         self._baseline = self._comparable()
+
+    def _refresh_choices(self) -> None:
+        fields = [*self.fields.values()]
+        for child in self.lists.values():
+            fields += child.fields.values()
+        for field in fields:
+            if field.spec.options is not None:
+                field.set_choices(_choices(self.session, field.spec.options))
 
     def _refresh_header(self) -> None:
         if self.participant_id is None:
