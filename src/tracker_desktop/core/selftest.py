@@ -64,6 +64,7 @@ def run(folder: Path) -> Iterator[str]:
     else:
         raise SelfTestError("a wrong password was accepted")
     with Vault.open(path, password) as vault:
+        yield _metrics_step(Repository(vault, "self-test"))
         yield _export_xlsx_step(Repository(vault, "self-test"), folder)
         yield _import_step(Repository(vault, "self-test"), folder)
         yield _journey_step(Repository(vault, "self-test"))
@@ -209,3 +210,19 @@ def _password_and_restore_step(path: Path, password: str, folder: Path) -> str:
         _require(restored.check().ok, "integrity after the restore")
     _require(count <= before, "the restored backup holds more than the tracker had")
     return f"change password + restore backup: ok ({count} participants restored)"
+
+
+def _metrics_step(repo: Repository) -> str:
+    """metrics: the dashboard engine counts every participant and never divides by zero."""
+    import json
+
+    from tracker_desktop.core import metrics
+
+    dataset = metrics.load_dataset(repo)
+    report = metrics.compute(dataset)
+    total = report.metrics["participants_total"].value
+    _require(total == repo.count("participants"), f"metrics counted {total} participants")
+    empty = metrics.compute(dataset, metrics.Filters(program="no such program"))
+    _require(empty.metrics["employment_rate"].display == "n/a", "an empty group is not n/a")
+    json.dumps(report.to_dict(), allow_nan=False)
+    return f"metrics: ok ({len(report.metrics)} metrics over {int(total or 0)} participants)"
