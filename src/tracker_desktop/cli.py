@@ -329,12 +329,12 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
 
 
 def run_command(args: argparse.Namespace) -> int:
+    from tracker_desktop.core.hardening import disable_core_dumps
     from tracker_desktop.core.vault import (
         NewerSchemaError,
         NotATrackerError,
         VaultError,
         WrongPasswordOrDamagedError,
-        disable_core_dumps,
     )
 
     disable_core_dumps()  # the commands decrypt records too: no core file on a crash

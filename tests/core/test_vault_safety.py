@@ -198,7 +198,7 @@ def test_cli_backup_uses_the_chosen_folder(
         assert copy.check().ok
 
 
-@pytest.mark.parametrize("where", ["tracker_desktop.ui.app", "tracker_desktop.core.vault"])
+@pytest.mark.parametrize("where", ["tracker_desktop.ui.app", "tracker_desktop.core.hardening"])
 def test_gui_and_cli_disable_core_dumps(where: str) -> None:
     code = (
         "import resource\n"

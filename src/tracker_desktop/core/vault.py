@@ -82,22 +82,6 @@ class BackupInfo:
     size_bytes: int
 
 
-def disable_core_dumps() -> bool:
-    """No core file: a crash must not write the unlocked key or records to disk.
-
-    True when the limit was set (POSIX); Windows writes no full memory dumps by default.
-    """
-    try:
-        import resource
-    except ImportError:
-        return False
-    try:
-        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-    except (ValueError, OSError):
-        return False
-    return True
-
-
 def derive_key(password: str, salt: bytes) -> bytes:
     """The key SQLCipher 4 itself derives from ``password`` for a file with ``salt``."""
     return hashlib.pbkdf2_hmac("sha512", password.encode("utf-8"), salt, KDF_ITERATIONS, KEY_BYTES)

@@ -59,8 +59,8 @@ def ensure_demo_tracker() -> Path:
 
 
 def disable_core_dumps() -> bool:
-    """No core file from the GUI process (see :func:`core.vault.disable_core_dumps`)."""
-    from tracker_desktop.core.vault import disable_core_dumps as disable
+    """No core file from the GUI process (see :func:`core.hardening.disable_core_dumps`)."""
+    from tracker_desktop.core.hardening import disable_core_dumps as disable
 
     return disable()
 
