@@ -932,6 +932,7 @@ class _Context:
         self.custom: dict[str, tuple[int, str]] = {}  # label lower -> (id, type)
         self.by_name: dict[tuple[str, str], list[tuple[int, str, date | None, set[date]]]] = {}
         self.settings: dict[str, Any] = {}
+        self._matches: dict[tuple[str, str], Parsed[str]] = {}
         if repo is None:
             from tracker_desktop.core import defaults
 
@@ -981,6 +982,15 @@ class _Context:
                 )
             for setting_key in ("wage_ceiling", "gpa_scale"):
                 self.settings[setting_key] = Writer(conn, None).setting(setting_key)
+
+    def match(self, list_name: str, text: str) -> Parsed[str]:
+        """``text`` matched to an option list (cached: the same few values repeat)."""
+        key = (list_name, text)
+        found = self._matches.get(key)
+        if found is None:
+            found = parsing.match_option(text, self.options.get(list_name, []))
+            self._matches[key] = found
+        return found
 
 
 def _default_measures() -> Iterable[tuple[Any, ...]]:
@@ -1132,6 +1142,21 @@ def _check_mapping(columns: list[ColumnMapping], notices: list[RowProblem]) -> N
         )
 
 
+def _memoized(parse: Callable[[Any], Parsed[Any]]) -> Callable[[Any], Parsed[Any]]:
+    seen: dict[tuple[type, Any], Parsed[Any]] = {}
+
+    def cached(value: Any) -> Parsed[Any]:
+        key = (type(value), value)
+        found = seen.get(key)
+        if found is None:
+            found = parse(value)  # a ParseError is not cached: it is raised every time
+            if len(seen) < 1000:
+                seen[key] = found
+        return found
+
+    return cached
+
+
 @dataclass(frozen=True)
 class _Reader:
     """One mapped column, ready to read cells: its parser and where the value goes."""
@@ -1191,6 +1216,8 @@ def _compile(
             return parsing.parse_yes_no(value, yes, no)
     else:
         parse = parsing.parse_text
+    if kind in ("option", "yesno", "percent", "benefits"):
+        parse = _memoized(parse)  # few distinct values, read thousands of times
     return _Reader(
         column.index,
         column.display,
@@ -1247,9 +1274,7 @@ def _plan_row(
         if spec is not None:
             value: Any = parsed.value
             if spec.kind == "option" and spec.option_list:
-                matched = parsing.match_option(
-                    str(value), context.options.get(spec.option_list, [])
-                )
+                matched = context.match(spec.option_list, str(value))
                 value = matched.value
                 if matched.rule != "list value":
                     plan.rules[column.display] = matched.rule
