@@ -6,8 +6,19 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QLineEdit, QVBoxLayout
+from PySide6.QtCore import QModelIndex, Qt
+from PySide6.QtWidgets import (
+    QAbstractButton,
+    QAbstractItemView,
+    QComboBox,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QTabWidget,
+    QTextEdit,
+    QVBoxLayout,
+    QWidget,
+)
 from pytestqt.qtbot import QtBot
 
 from tests.conftest import PASSWORD
@@ -267,3 +278,53 @@ def test_unlock_after_lock_offers_the_same_staff_member_first(
     assert dialog.staff_picker.combo.currentText() == "Maria Lopez"  # not the first name
     qtbot.mouseClick(dialog.staff_picker.start, Qt.MouseButton.LeftButton)
     assert controller.session.staff == "Maria Lopez"
+
+
+def visible_texts(root: QWidget) -> list[str]:
+    """Every text a widget tree can show: labels, fields, combos, tabs, table cells."""
+    texts = [root.windowTitle()]
+    for widget in root.findChildren(QWidget):
+        if isinstance(widget, QLabel | QAbstractButton | QLineEdit):
+            texts.append(widget.text())
+        elif isinstance(widget, QPlainTextEdit | QTextEdit):
+            texts.append(widget.toPlainText())
+        elif isinstance(widget, QComboBox):
+            texts.extend(widget.itemText(i) for i in range(widget.count()))
+            texts.append(widget.currentText())
+        elif isinstance(widget, QTabWidget):
+            texts.extend(widget.tabText(i) for i in range(widget.count()))
+        elif isinstance(widget, QAbstractItemView) and widget.model() is not None:
+            model = widget.model()
+            root_index = QModelIndex()
+            try:
+                rows, columns = model.rowCount(root_index), model.columnCount(root_index)
+            except TypeError:  # Qt-internal models (list widgets) hide columnCount
+                rows, columns = model.rowCount(root_index), 1
+            for row in range(min(rows, 2000)):
+                for column in range(columns):
+                    texts.append(str(model.index(row, column).data() or ""))
+        texts.append(widget.toolTip())
+    return texts
+
+
+def test_lock_leaves_no_participant_detail_on_any_screen(
+    qtbot: QtBot, controller: AppController
+) -> None:
+    from tracker_desktop.ui.navigation import SCREENS
+
+    repo = controller.session.require_repo()
+    add_participant(repo, first="Zorvathine", last="Quellmoor", phone="555-0142")
+    controller.session.notify("participants")
+    window = controller.window
+    for screen in SCREENS:  # build and fill every screen once
+        window.show_screen(screen.key)
+    participants = window.show_screen("participants")
+    pid = next(r["id"] for r in repo.rows("participants") if r["first_name"] == "Zorvathine")
+    participants.open_participant(pid)  # type: ignore[attr-defined]
+    shown = "\n".join(visible_texts(window))
+    assert "Zorvathine" in shown, "the check must see the name while unlocked"
+
+    window.lock_action.trigger()
+    assert_locked(controller)
+    leftovers = [t for t in visible_texts(window) if "Zorvathine" in t or "Quellmoor" in t]
+    assert not leftovers, f"still on screen while locked: {leftovers[:5]}"
