@@ -270,3 +270,17 @@ def test_wrong_password_finds_the_latest_backup_on_the_chosen_usb_folder(
     assert dialog.vault is not None
     assert Repository(dialog.vault).count("participants") == 1
     dialog.vault.close()
+
+
+def test_wrong_password_without_backups_does_not_promise_one(
+    qtbot: QtBot, vault_path: Path, vault: Vault
+) -> None:
+    vault.close()
+    dialog = UnlockDialog(vault_path)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.keyClicks(dialog.password, "wrong password")
+    click(qtbot, dialog.unlock_button)
+    assert "Wrong password, or the file is damaged" in dialog.error.text()
+    assert "No backup of this file was found" in dialog.error.text()
+    assert not dialog.backup_button.isVisible()

@@ -236,11 +236,16 @@ class UnlockDialog(QDialog):
         self.password.selectAll()
         self.password.setFocus()
         if isinstance(exc, WrongPasswordOrDamagedError):
+            has_backups = bool(self._backups())
             self.error.setText(
                 "Wrong password, or the file is damaged. Nothing was changed.\n"
-                "Check Caps Lock and try again, or open the latest backup."
+                + (
+                    "Check Caps Lock and try again, or open the latest backup."
+                    if has_backups
+                    else "Check Caps Lock and try again. No backup of this file was found."
+                )
             )
-            self.backup_button.setVisible(bool(self._backups()))
+            self.backup_button.setVisible(has_backups)
         elif isinstance(exc, NotATrackerError | NewerSchemaError | VaultError):
             self.error.setText(str(exc))
         else:
