@@ -109,7 +109,13 @@ def _check_self_test(result: subprocess.CompletedProcess[str]) -> None:
     assert lines[-1] == "self-test passed", result.stdout
     for step in ("create: ok", "unlock + write: ok", "read: ok", "wrong password refused: ok"):
         assert any(line.startswith(step) for line in lines), f"{step!r} missing:\n{result.stdout}"
-    for step in ("qt: ok", "sqlcipher: ok", "unlock window renders: ok", "libraries: ok"):
+    for step in (
+        "qt: ok",
+        "sqlcipher: ok",
+        "unlock window renders: ok",
+        "pdf report: ok",
+        "libraries: ok",
+    ):
         assert any(line.startswith(step) for line in lines), f"{step!r} missing:\n{result.stdout}"
     # Every screen registered in the development tree imports inside the executable.
     expected = f"screens: ok ({len(registered_modules())} screen modules import)"

@@ -61,6 +61,8 @@ def run() -> Iterator[str]:
     dialog.deleteLater()
     yield "unlock window renders: ok"
 
+    yield _pdf_step()
+
     modules = registered_modules()
     for name in modules:
         importlib.import_module(name)
@@ -75,3 +77,25 @@ def run() -> Iterator[str]:
         f"libraries: ok (pandas {pandas.__version__}, pyqtgraph {pyqtgraph.__version__}, "
         f"XlsxWriter {xlsxwriter.__version__}, openpyxl {openpyxl.__version__})"
     )
+
+
+def _pdf_step() -> str:
+    """The PDF report (Qt's PDF writer, fonts, charts) from a small demo tracker."""
+    import tempfile
+    from pathlib import Path
+
+    from tracker_desktop.core import demo, workbook
+    from tracker_desktop.core.repository import Repository
+    from tracker_desktop.core.vault import Vault
+    from tracker_desktop.ui.pdf_report import write_pdf_report
+
+    with tempfile.TemporaryDirectory(prefix="tracker-selftest-pdf-") as tmp:
+        folder = Path(tmp)
+        with Vault.create(folder / "pdf.tracker", "self-test pdf") as vault:
+            repo = Repository(vault, "self-test")
+            demo.generate(repo, 30)
+            out = write_pdf_report(workbook.collect_export_data(repo), folder / "report.pdf")
+        data = out.read_bytes()
+    if not data.startswith(b"%PDF") or len(data) < 5000:
+        raise RuntimeError(f"the PDF report looks wrong ({len(data)} bytes)")
+    return f"pdf report: ok ({len(data)} bytes)"

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtGui import QKeySequence, QShortcut, QShowEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -168,7 +168,13 @@ class UnlockDialog(QDialog):
 
         QShortcut(QKeySequence(Qt.Key.Key_Escape), self, activated=self.reject)
         self._show_path()
-        QTimer.singleShot(100, preload_storage)  # after the window is up
+        self._preloaded = False
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if not self._preloaded:  # once the window is up (and painted), not before
+            self._preloaded = True
+            QTimer.singleShot(300, preload_storage)
 
     # -- step 1 ------------------------------------------------------------------------
     def _show_path(self) -> None:
