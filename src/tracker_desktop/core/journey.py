@@ -235,10 +235,9 @@ def save_stages(writer: Writer, wanted: Sequence[Stage]) -> None:
 
 
 def _rename_stage_everywhere(writer: Writer, old: str, new: str) -> None:
-    for table in (schema.stage_history, schema.assessments, schema.weekly_hours):
-        ids = writer.conn.execute(select(table.c.id).where(table.c.stage == old)).scalars()
-        for row_id in list(ids):
-            writer.update(table, int(row_id), {"stage": new})
+    from tracker_desktop.core.options import rename_in_records
+
+    rename_in_records(writer, "stages", old, new)
 
 
 # --- timeline and moves ------------------------------------------------------------------

@@ -211,31 +211,37 @@ def rename_option(repo: Repository, list_name: str, old: str, new: str) -> int:
         raise OptionError(
             f"{new!r} is already in {OPTION_LISTS[list_name][0]}: choose another name"
         )
-    changed = 0
     with repo.transaction(reason=f"renamed option {old!r} to {new!r}") as tx:
         item_id = _item_id(tx, list_name, old)
         if list_name == "stages":
             tx.update(schema.stages, item_id, {"name": new})
         else:
             tx.update(schema.option_items, item_id, {"value": new})
-        params = {"old": old, "new": new, "at": tx.at, "staff": tx.staff, "reason": tx.reason}
-        for table, column, condition, pid in _USAGE.get(list_name, ()):
-            where = f"{column} = :old" + (f" AND {condition}" if condition else "")
-            tx.conn.execute(
-                text(
-                    "INSERT INTO audit_log(at, staff, action, table_name, row_id, participant_id,"
-                    " field, old_value, new_value, reason) "
-                    f"SELECT :at, :staff, 'update', '{table}', id, {pid}, '{column}', :old, :new,"
-                    f" :reason FROM {table} WHERE {where}"
-                ),
-                params,
-            )
-            result = tx.conn.execute(
-                text(f"UPDATE {table} SET {column} = :new WHERE {where}"), params
-            )
-            changed += int(result.rowcount or 0)
+        changed = rename_in_records(tx, list_name, old, new)
         if list_name == "programs":
             _rename_in_program_settings(tx, old, new)
+    return changed
+
+
+def rename_in_records(tx: Writer, list_name: str, old: str, new: str) -> int:
+    """Rename a value in every record column that holds it (one audit row per record).
+
+    Set-based SQL, so renaming a program used by 100k enrollments stays quick."""
+    changed = 0
+    params = {"old": old, "new": new, "at": tx.at, "staff": tx.staff, "reason": tx.reason}
+    for table, column, condition, pid in _USAGE.get(list_name, ()):
+        where = f"{column} = :old" + (f" AND {condition}" if condition else "")
+        tx.conn.execute(
+            text(
+                "INSERT INTO audit_log(at, staff, action, table_name, row_id, participant_id,"
+                " field, old_value, new_value, reason) "
+                f"SELECT :at, :staff, 'update', '{table}', id, {pid}, '{column}', :old, :new,"
+                f" :reason FROM {table} WHERE {where}"
+            ),
+            params,
+        )
+        result = tx.conn.execute(text(f"UPDATE {table} SET {column} = :new WHERE {where}"), params)
+        changed += int(result.rowcount or 0)
     return changed
 
 

@@ -188,6 +188,8 @@ class OptionListsTab(QWidget):
         self.lists.setAccessibleName("Option lists")
         self.lists.setMaximumWidth(230)
         for name, (label, _help) in options.OPTION_LISTS.items():
+            if name == "stages":
+                continue  # stages have caps, seasons and triggers: edited under Journey stages
             item = QListWidgetItem(label)
             item.setData(Qt.ItemDataRole.UserRole, name)
             self.lists.addItem(item)
