@@ -246,3 +246,34 @@ def test_backup_clears_old_partials_left_by_a_killed_backup(vault: Vault, tmp_pa
     assert not stale.exists() and not stale_journal.exists()
     assert fresh.exists(), "may belong to a backup still being written"
     assert made.exists()
+
+
+@pytest.mark.parametrize("first_bytes", [b"{", b"<"])
+def test_a_salt_that_looks_like_a_document_still_means_wrong_password(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, first_bytes: bytes
+) -> None:
+    """The salt is random: it starts with '{' or '<' in 1 tracker of 128."""
+    from tracker_desktop.core import vault as vault_module
+
+    def salt(count: int) -> bytes:
+        return first_bytes + os.urandom(count - len(first_bytes))
+
+    monkeypatch.setattr(vault_module.secrets, "token_bytes", salt)
+    path = tmp_path / "unlucky.tracker"
+    Vault.create(path, PASSWORD).close()
+    assert path.read_bytes().startswith(first_bytes)
+    with pytest.raises(WrongPasswordOrDamagedError):
+        Vault.open(path, "not the password")
+
+
+@pytest.mark.parametrize(
+    "content", [b'{"participants": [' + b" " * 4076 + b"]}", b"<?xml " + b"x" * 4090]
+)
+def test_text_documents_are_not_trackers(tmp_path: Path, content: bytes) -> None:
+    from tracker_desktop.core.vault import NotATrackerError
+
+    path = tmp_path / "export.tracker"
+    path.write_bytes(content)
+    assert len(content) % 1024 == 0
+    with pytest.raises(NotATrackerError):
+        Vault.open(path, PASSWORD)

@@ -34,7 +34,15 @@ PAGE_SIZE = 4096
 BACKUP_KEEP_DEFAULT = 10
 TRACKER_SUFFIX = ".tracker"
 _PLAIN_SQLITE_MAGIC = b"SQLite format 3\x00"
-_OTHER_FILE_MAGICS = (b"PK\x03\x04", b"%PDF", b"\xd0\xcf\x11\xe0", b"\xef\xbb\xbf", b"{", b"<")
+# A tracker starts with its random 16-byte salt, so only magics long enough never to be a
+# salt by chance are used (a one-byte "{" or "<" would misjudge 1 tracker in 128).
+_OTHER_FILE_MAGICS = (b"PK\x03\x04", b"%PDF", b"\xd0\xcf\x11\xe0", b"\xef\xbb\xbf")
+_TEXT_BYTES = frozenset(range(0x20, 0x7F)) | {0x09, 0x0A, 0x0D}
+
+
+def _looks_like_text(head: bytes) -> bool:
+    """16 printable ASCII bytes: JSON, XML, CSV... (a random salt: about 1 in 10 million)."""
+    return len(head) == 16 and all(byte in _TEXT_BYTES for byte in head)
 
 
 class VaultError(Exception):
@@ -106,7 +114,7 @@ def _classify_unreadable(path: Path) -> VaultError:
         return NotATrackerError(
             f"{path.name} is an unencrypted SQLite database, not a Participant Tracker file."
         )
-    if head.startswith(_OTHER_FILE_MAGICS) or size % 1024 != 0:
+    if head.startswith(_OTHER_FILE_MAGICS) or _looks_like_text(head) or size % 1024 != 0:
         return NotATrackerError(
             f"{path.name} is not a Participant Tracker file (maybe a spreadsheet or document?)."
         )
