@@ -264,7 +264,9 @@ def test_wrong_password_finds_the_latest_backup_on_the_chosen_usb_folder(
     click(qtbot, dialog.unlock_button)
     assert dialog.backup_button.isVisible(), "the USB backup must be offered"
     click(qtbot, dialog.backup_button)
-    assert dialog.path == newest
+    assert dialog.path is not None and dialog.path.parent == vault_path.parent
+    assert dialog.path.read_bytes() == newest.read_bytes(), "a copy of the USB backup"
+    assert "was not changed" in dialog.hint.text()
     qtbot.keyClicks(dialog.password, PASSWORD)
     click(qtbot, dialog.unlock_button)
     assert dialog.vault is not None

@@ -32,7 +32,10 @@ def test_wrong_password_shows_clear_message_and_backup_button(
     assert dialog.vault is None
     assert vault_path.read_bytes() == before
     qtbot.mouseClick(dialog.backup_button, Qt.MouseButton.LeftButton)
-    assert dialog.path is not None and dialog.path.parent.name == "test backups"
+    # a copy of the newest backup beside the tracker (not the backup itself), original kept
+    assert dialog.path is not None and dialog.path.parent == vault_path.parent
+    assert dialog.path.name.startswith("test (from backup ")
+    assert vault_path.read_bytes() == before
 
 
 def test_unlock_then_pick_staff(qtbot, vault_path: Path, vault: Vault) -> None:

@@ -9,6 +9,8 @@ never anything from inside the tracker) in the app's settings.
 from __future__ import annotations
 
 import hashlib
+import os
+import shutil
 from pathlib import Path
 
 from tracker_desktop.core.vault import BackupInfo, list_backups
@@ -46,3 +48,21 @@ def known_backups(tracker: Path) -> list[BackupInfo]:
             continue
     found.sort(key=lambda info: (info.path.name, info.created), reverse=True)
     return found
+
+
+def working_copy_of_backup(tracker: Path, backup: Path) -> Path:
+    """Copy ``backup`` next to ``tracker`` as "<name> (from backup <time>).tracker".
+
+    Opening the backup file itself would be risky: work saved into it lives inside the
+    backup folder, where rotation deletes old backups.  The original tracker and the
+    backup stay untouched.  Returns the copy (an existing copy is reused).
+    """
+    stamp = backup.stem.removeprefix(f"{tracker.stem}-")[:15]  # 20250131-174502
+    target = tracker.with_name(f"{tracker.stem} (from backup {stamp}){tracker.suffix}")
+    if not target.exists():
+        partial = target.with_name(f".copying-{target.name}")
+        shutil.copyfile(backup, partial)
+        with partial.open("rb+") as handle:
+            os.fsync(handle.fileno())
+        os.replace(partial, target)
+    return target

@@ -268,12 +268,25 @@ class UnlockDialog(QDialog):
 
     def _open_latest_backup(self) -> None:
         backups = self._backups()
-        if backups:
-            self.set_path(backups[0])
-            self.hint.setText(
-                "This is the latest backup. Its password is the one it was made with."
-            )
-            self.hint.setVisible(True)
+        if not backups or self.path is None:
+            return
+        from tracker_desktop.ui.backup_places import working_copy_of_backup
+
+        original = self.path
+        try:
+            # Work continues in a copy beside the tracker, never inside the backup folder
+            # (where rotation deletes old backups); the original file stays as it is.
+            copy = working_copy_of_backup(original, backups[0])
+        except OSError as exc:
+            self.error.setText(f"Could not copy the latest backup: {exc.strerror or exc}")
+            return
+        self.set_path(copy)
+        self.hint.setText(
+            f"This is a copy of the latest backup, saved as “{copy.name}”. "
+            f"{original.name} was not changed. The copy opens with the password that was "
+            "in use when the backup was made."
+        )
+        self.hint.setVisible(True)
 
     def _unlocked(self, vault: object) -> None:
         from tracker_desktop.core.vault import Vault
