@@ -557,3 +557,13 @@ def test_every_metric_has_definition_and_json_is_clean(
     assert set(metrics.DEFINITIONS) <= set(report.metrics)
     statements = report.statements()
     assert len(statements) == len(report.metrics)
+
+
+def test_lean_dataset_gives_the_same_numbers(built: tuple[Repository, dict[str, int]]) -> None:
+    repo = built[0]
+    full = metrics.compute(metrics.load_dataset(repo, AS_OF), Filters(as_of=AS_OF))
+    lean_data = metrics.load_dataset(repo, AS_OF, details=False)
+    lean = metrics.compute(lean_data, Filters(as_of=AS_OF))
+    assert lean.to_dict() == full.to_dict()
+    assert lean_data.participants["phone"].isna().all()
+    assert list(lean_data.jobs.columns) == list(metrics.load_dataset(repo, AS_OF).jobs.columns)

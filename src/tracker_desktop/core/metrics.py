@@ -963,7 +963,7 @@ class _Builder:
         fu = self.children(self.ds.followups, pf).copy()
         completed_later = fu["done_on"].notna() & (fu["done_on"] > ts)
         fu["status_as_of"] = fu["status"].astype(object).where(~completed_later, "due")
-        fu["program"] = pf["program"].reindex(fu["participant_id"]).to_numpy()
+        fu["program"] = pd.Categorical(pf["program"].reindex(fu["participant_id"]).to_numpy())
         due = fu[fu["due_on"] <= ts]
         done_due = due[due["status_as_of"] == "done"]
         self.rate(
@@ -1034,13 +1034,14 @@ class _Builder:
             latest.index[known],
             latest.index[~known],
         )
+        fu["status_as_of"] = fu["status_as_of"].astype("category")
         return fu
 
     def measures(self, pf: pd.DataFrame, fu: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
         ts = self.ts
         ms = self.children(self.ds.measurements, pf)
         ms = ms[ms["measured_on"].isna() | (ms["measured_on"] <= ts)].copy()
-        ms["program"] = pf["program"].reindex(ms["participant_id"]).to_numpy()
+        ms["program"] = pd.Categorical(pf["program"].reindex(ms["participant_id"]).to_numpy())
         ms["pair"] = ms["participant_id"].astype("int64") * 1_000_000 + ms["measure_id"].astype(
             "int64"
         )

@@ -665,7 +665,11 @@ class DashboardPage(Page):
 
         def work(progress: Callable[..., bool]) -> Computed:
             started = time.perf_counter()
-            dataset = cached if cached is not None else metrics.load_dataset(repo, filters.as_of)
+            dataset = (
+                cached
+                if cached is not None
+                else metrics.load_dataset(repo, filters.as_of, details=False)
+            )
             progress(1, 2, "Computing")
             report = metrics.compute(dataset, filters)
             return Computed(dataset, report, time.perf_counter() - started, generation)
