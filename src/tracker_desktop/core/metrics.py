@@ -599,19 +599,45 @@ def _ratio(num: float, den: float) -> float | None:
     return None if den == 0 else float(num) / float(den)
 
 
-def _last_per(frame: pd.DataFrame, by: str, order: list[str]) -> pd.DataFrame:
-    """One row per ``by``: the last one in ``order`` (NaT sorts first)."""
+def _sort_keys(frame: pd.DataFrame, order: list[str], missing_first: bool) -> list[np.ndarray]:
+    keys = []
+    for name in order:
+        column = frame[name]
+        if pd.api.types.is_datetime64_any_dtype(column):
+            values = column.to_numpy().view(np.int64).copy()
+            if not missing_first:  # NaT is the smallest int64; push it to the end
+                values[column.isna().to_numpy()] = np.iinfo(np.int64).max
+        else:
+            values = column.to_numpy(dtype=np.float64, na_value=np.nan)
+            values = np.where(np.isnan(values), -np.inf if missing_first else np.inf, values)
+        keys.append(values)
+    return keys
+
+
+def _pick_per(frame: pd.DataFrame, by: str, order: list[str], last: bool) -> pd.DataFrame:
+    """One row per ``by``: the last (or first) in ``order``.  Missing dates count as the
+    earliest for "last" and as the latest for "first"."""
     if frame.empty:
         return frame.set_index(by)
-    ordered = frame.sort_values([by, *order], na_position="first", kind="stable")
-    return ordered.drop_duplicates(by, keep="last").set_index(by)
+    group = frame[by].to_numpy()
+    keys = _sort_keys(frame, order, missing_first=last)
+    positions = np.lexsort([*reversed(keys), group])  # by group, then order
+    sorted_group = group[positions]
+    if last:
+        edge = np.append(sorted_group[1:] != sorted_group[:-1], True)
+    else:
+        edge = np.insert(sorted_group[1:] != sorted_group[:-1], 0, True)
+    return frame.iloc[positions[edge]].set_index(by)
+
+
+def _last_per(frame: pd.DataFrame, by: str, order: list[str]) -> pd.DataFrame:
+    """One row per ``by``: the last one in ``order`` (missing values sort first)."""
+    return _pick_per(frame, by, order, last=True)
 
 
 def _first_per(frame: pd.DataFrame, by: str, order: list[str]) -> pd.DataFrame:
-    if frame.empty:
-        return frame.set_index(by)
-    ordered = frame.sort_values([by, *order], na_position="last", kind="stable")
-    return ordered.drop_duplicates(by, keep="first").set_index(by)
+    """One row per ``by``: the first one in ``order`` (missing values sort last)."""
+    return _pick_per(frame, by, order, last=False)
 
 
 class _Builder:
@@ -964,52 +990,61 @@ class _Builder:
         completed_later = fu["done_on"].notna() & (fu["done_on"] > ts)
         fu["status_as_of"] = fu["status"].astype(object).where(~completed_later, "due")
         fu["program"] = pd.Categorical(pf["program"].reindex(fu["participant_id"]).to_numpy())
-        due = fu[fu["due_on"] <= ts]
-        done_due = due[due["status_as_of"] == "done"]
+        # numpy masks: one pass per follow-up point instead of frame copies
+        pid = fu["participant_id"].to_numpy(dtype=np.int64)
+        status = fu["status_as_of"].to_numpy(dtype=object)
+        is_due = (fu["due_on"] <= ts).to_numpy(dtype=bool)
+        is_done = status == "done"
+        not_reached_all = ((status == "unreachable") | (status == "declined")) & is_due
+        employed = fu["employed"]
+        emp_known = employed.notna().to_numpy(dtype=bool)
+        emp_yes = employed.fillna(False).to_numpy(dtype=bool)
+        days_of = fu["days_after_exit"].to_numpy()
+        due_done = is_due & is_done
         self.rate(
             "followup_reach_rate",
-            _pids(done_due),
-            _pids(due),
-            numerator_count=len(done_due),
-            denominator_count=len(due),
+            pd.Index(pid[due_done]),
+            pd.Index(pid[is_due]),
+            numerator_count=int(due_done.sum()),
+            denominator_count=int(is_due.sum()),
             unknown=pd.Index([]),
         )
-        reach_values, reach_members = [], {}
-        retention_values, retention_members = [], {}
+        reach_values: list[float | None] = []
+        retention_values: list[float | None] = []
+        reach_members: dict[str, np.ndarray] = {}
+        retention_members: dict[str, np.ndarray] = {}
         categories = []
         for days in self.ds.followup_days:
             label = f"{days} days"
             categories.append(label)
-            at = fu[fu["days_after_exit"] == days]
-            done = at[at["status_as_of"] == "done"]
-            known = done[done["employed"].notna()]
-            yes = known[known["employed"].astype(bool)]
-            not_reached = at[
-                at["status_as_of"].isin(("unreachable", "declined")) & (at["due_on"] <= ts)
-            ]
-            blank = done[done["employed"].isna()]
+            at = days_of == days
+            done = at & is_done
+            known = done & emp_known
+            yes = known & emp_yes
+            not_reached = at & not_reached_all
+            blank = done & ~emp_known
+            n_not, n_blank = int(not_reached.sum()), int(blank.sum())
             parts = []
-            if len(not_reached):
-                parts.append(f"{len(not_reached):,} not reached")
-            if len(blank):
-                parts.append(f"{len(blank):,} employment not recorded")
+            if n_not:
+                parts.append(f"{n_not:,} not reached")
+            if n_blank:
+                parts.append(f"{n_blank:,} employment not recorded")
             extra = "".join(f"; {p}" for p in parts)
             result = self.rate(
                 f"retention_{days}",
-                _pids(yes),
-                _pids(known),
-                pd.Index(pd.concat([not_reached["participant_id"], blank["participant_id"]])),
-                unknown_count=len(not_reached) + len(blank),
-                numerator_count=len(yes),
-                denominator_count=len(known),
+                pd.Index(pid[yes]),
+                pd.Index(pid[known]),
+                pd.Index(pid[not_reached | blank]),
+                unknown_count=n_not + n_blank,
+                numerator_count=int(yes.sum()),
+                denominator_count=int(known.sum()),
                 extra=extra,
             )
             retention_values.append(result.value)
-            retention_members[label] = _ids(known["participant_id"])
-            at_due = at[at["due_on"] <= ts]
-            at_done = at_due[at_due["status_as_of"] == "done"]
-            reach_values.append(_ratio(len(at_done), len(at_due)))
-            reach_members[label] = _ids(at_due["participant_id"])
+            retention_members[label] = pid[known]
+            at_due = at & is_due
+            reach_values.append(_ratio(int((at_due & is_done).sum()), int(at_due.sum())))
+            reach_members[label] = pid[at_due]
         self.breakdown(
             "retention", categories, {"Employed": retention_values}, retention_members, PERCENT
         )
