@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -252,6 +253,7 @@ class UnlockDialog(QDialog):
                 )
             )
             self.backup_button.setVisible(has_backups)
+            self.adjustSize()  # room for the two-line message
         elif isinstance(exc, NotATrackerError | NewerSchemaError | VaultError):
             self.error.setText(str(exc))
         else:
@@ -281,12 +283,13 @@ class UnlockDialog(QDialog):
             self.error.setText(f"Could not copy the latest backup: {exc.strerror or exc}")
             return
         self.set_path(copy)
+        made = datetime.fromtimestamp(backups[0].stat().st_mtime).strftime("%d %b %Y, %H:%M")
         self.hint.setText(
-            f"This is a copy of the latest backup, saved as “{copy.name}”. "
-            f"{original.name} was not changed. The copy opens with the password that was "
-            "in use when the backup was made."
+            f"This is a copy of the latest backup ({made}), saved beside the tracker. "
+            f"{original.name} was not changed. Type the password that was in use then."
         )
         self.hint.setVisible(True)
+        self.adjustSize()
 
     def _unlocked(self, vault: object) -> None:
         from tracker_desktop.core.vault import Vault
