@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import csv
 import difflib
+import functools
 import io
 import json
 import re
@@ -933,6 +934,9 @@ class _Context:
         self.by_name: dict[tuple[str, str], list[tuple[int, str, date | None, set[date]]]] = {}
         self.settings: dict[str, Any] = {}
         self._matches: dict[tuple[str, str], Parsed[str]] = {}
+        self._checks: dict[str, Any] | None = None
+        self.wage_ceiling = validation.DEFAULT_WAGE_CEILING
+        self.gpa_scale = validation.DEFAULT_GPA_SCALE
         if repo is None:
             from tracker_desktop.core import defaults
 
@@ -982,6 +986,19 @@ class _Context:
                 )
             for setting_key in ("wage_ceiling", "gpa_scale"):
                 self.settings[setting_key] = Writer(conn, None).setting(setting_key)
+
+    @property
+    def checks(self) -> dict[str, Any]:
+        """The settings the validation rules read (the ones that are set)."""
+        if self._checks is None:
+            self._checks = {k: v for k, v in self.settings.items() if v is not None}
+            self.wage_ceiling = float(
+                validation.setting(self._checks, "wage_ceiling", validation.DEFAULT_WAGE_CEILING)
+            )
+            self.gpa_scale = float(
+                validation.setting(self._checks, "gpa_scale", validation.DEFAULT_GPA_SCALE)
+            )
+        return self._checks
 
     def match(self, list_name: str, text: str) -> Parsed[str]:
         """``text`` matched to an option list (cached: the same few values repeat)."""
@@ -1142,7 +1159,9 @@ def _check_mapping(columns: list[ColumnMapping], notices: list[RowProblem]) -> N
         )
 
 
-def _memoized(parse: Callable[[Any], Parsed[Any]]) -> Callable[[Any], Parsed[Any]]:
+def _memoized(
+    parse: Callable[[Any], Parsed[Any]], limit: int = 1000
+) -> Callable[[Any], Parsed[Any]]:
     seen: dict[tuple[type, Any], Parsed[Any]] = {}
 
     def cached(value: Any) -> Parsed[Any]:
@@ -1150,7 +1169,7 @@ def _memoized(parse: Callable[[Any], Parsed[Any]]) -> Callable[[Any], Parsed[Any
         found = seen.get(key)
         if found is None:
             found = parse(value)  # a ParseError is not cached: it is raised every time
-            if len(seen) < 1000:
+            if len(seen) < limit:
                 seen[key] = found
         return found
 
@@ -1169,6 +1188,12 @@ class _Reader:
     parse: Callable[[Any], Parsed[Any]]
     options: Mapping[str, Any]
     choices: tuple[str, ...] = ()  # the column's dropdown list in the file, if any
+    # Decided once per column rather than per cell:
+    option_list: str | None = None  # an option field: the list its values are matched to
+    benefits: bool = False  # a list of public benefits in one cell
+    measure: tuple[str, str, Any] | None = None  # (measure key, time point, year)
+    custom: str | None = None  # a custom field: its label
+    custom_type: str = "text"  # the custom field's type as requested by the profile
 
 
 def _compile(
@@ -1190,34 +1215,34 @@ def _compile(
     decimal = profile.decimal
     parse: Callable[[Any], Parsed[Any]]
     if kind == "date":
-
-        def parse(value: Any) -> Parsed[Any]:
-            return parsing.parse_date(value, order)
+        parse = functools.partial(parsing.parse_date, order=order)
     elif kind == "money":
-
-        def parse(value: Any) -> Parsed[Any]:
-            return parsing.parse_money(value, decimal)
+        parse = functools.partial(parsing.parse_money, decimal=decimal)
     elif kind == "number":
-
-        def parse(value: Any) -> Parsed[Any]:
-            return parsing.parse_number(value, decimal)
+        parse = functools.partial(parsing.parse_number, decimal=decimal)
     elif kind == "percent":
-        scale = column.options.get("percent", "auto")
-
-        def parse(value: Any) -> Parsed[Any]:
-            return parsing.parse_percent(value, scale)
+        parse = functools.partial(
+            parsing.parse_percent, scale=column.options.get("percent", "auto")
+        )
     elif kind == "yesno":
         yes = frozenset(
             w.strip().lower() for w in column.options.get("yes_words", profile.yes_words)
         )
         no = frozenset(w.strip().lower() for w in column.options.get("no_words", profile.no_words))
-
-        def parse(value: Any) -> Parsed[Any]:
-            return parsing.parse_yes_no(value, yes, no)
+        parse = functools.partial(parsing.parse_yes_no, yes_words=yes, no_words=no)
     else:
         parse = parsing.parse_text
     if kind in ("option", "yesno", "percent", "benefits"):
         parse = _memoized(parse)  # few distinct values, read thousands of times
+    elif kind in ("date", "money"):
+        parse = _memoized(parse, 20_000)  # dates and wages repeat too, over more values
+    measure: tuple[str, str, Any] | None = None
+    custom: str | None = None
+    if spec is None and target.startswith("measure:"):
+        key, _, point = target[8:].partition("@")
+        measure = (key, point, column.options.get("year"))
+    elif spec is None:
+        custom = target[7:].strip()
     return _Reader(
         column.index,
         column.display,
@@ -1227,6 +1252,11 @@ def _compile(
         parse,
         column.options,
         tuple(dropdowns.get(column.index, ())) if kind in ("text", "option") else (),
+        option_list=spec.option_list if spec is not None and spec.kind == "option" else None,
+        benefits=spec is not None and spec.kind == "benefits",
+        measure=measure,
+        custom=custom,
+        custom_type=str(column.options.get("type", "text")),
     )
 
 
@@ -1241,6 +1271,8 @@ def _plan_row(
     today: date,
 ) -> RowPlan | None:
     plan = RowPlan(number)
+    values = plan.values
+    rules = plan.rules
     where: dict[str, str] = {}  # field -> column display
     any_value = False
     width = len(row)
@@ -1251,77 +1283,77 @@ def _plan_row(
         if raw is None:
             continue
         any_value = True
-        target = column.target
-        spec = column.spec
         try:
             parsed = column.parse(raw)
         except ParseError as exc:
             plan.problems.append(RowProblem(number, column.display, str(exc)))
             continue
-        if parsed.value is None:
+        value: Any = parsed.value
+        if value is None:
             continue
-        if column.choices and str(parsed.value) not in column.choices:
+        display = column.display
+        if column.choices and str(value) not in column.choices:
             plan.problems.append(
                 RowProblem(
                     number,
-                    column.display,
-                    f"{parsed.value!r} is not one of the file's dropdown choices for this column "
+                    display,
+                    f"{value!r} is not one of the file's dropdown choices for this column "
                     f"({', '.join(column.choices)}): imported as written",
                     "warning",
                 )
             )
-        plan.rules[column.display] = parsed.rule
-        if spec is not None:
-            value: Any = parsed.value
-            if spec.kind == "option" and spec.option_list:
-                matched = context.match(spec.option_list, str(value))
+        rules[display] = parsed.rule
+        if column.spec is not None:
+            option_list = column.option_list
+            if option_list:
+                matched = context.match(option_list, str(value))
                 value = matched.value
                 if matched.rule != "list value":
-                    plan.rules[column.display] = matched.rule
+                    rules[display] = matched.rule
                 if matched.rule == "not in the list":
-                    new = preview.new_options.setdefault(spec.option_list, [])
+                    new = preview.new_options.setdefault(option_list, [])
                     if value not in new:
                         new.append(value)
                     plan.problems.append(
                         RowProblem(
                             number,
-                            column.display,
-                            f"{value!r} is not in the {spec.option_list.replace('_', ' ')} "
+                            display,
+                            f"{value!r} is not in the {option_list.replace('_', ' ')} "
                             "list: it will be added",
                             "warning",
                         )
                     )
-            elif spec.kind == "benefits":
+            elif column.benefits:
                 names = [n.strip() for n in re.split(r"[,;/]", str(value)) if n.strip()]
                 value = [
                     parsing.match_option(n, context.options.get("benefits", [])).value
                     for n in names
                 ]
-            plan.values[target] = value
-            where[target] = column.display
-        elif target.startswith("measure:"):
-            key, _, point = target[8:].partition("@")
-            plan.measures.append((key, point, float(parsed.value), column.options.get("year")))
+            target = column.target
+            values[target] = value
+            where[target] = display
+        elif column.measure is not None:
+            key, point, year = column.measure
+            plan.measures.append((key, point, float(value), year))
         else:
-            label = target[7:].strip()
-            field_type = str(column.options.get("type", "text"))
+            label = column.custom or ""
+            field_type = column.custom_type
             existing = context.custom.get(label.lower())
             if existing is None:
                 preview.new_custom_fields.setdefault(label, field_type)
             else:
                 field_type = existing[1]
-            plan.custom[label] = (field_type, _custom_text(parsed.value, field_type))
+            plan.custom[label] = (field_type, _custom_text(value, field_type))
     if not any_value:
         return None
-    values = plan.values
     if "full_name" in values:
         first, last, rule = _split_name(str(values.pop("full_name")))
         values.setdefault("first_name", first)
         values.setdefault("last_name", last)
         where.setdefault("first_name", where.get("full_name", ""))
         where.setdefault("last_name", where.get("full_name", ""))
-        plan.rules[where.get("full_name", "name")] = rule
-    if not any(values.get(k) for k in ("first_name", "last_name", "participant_code")):
+        rules[where.get("full_name", "name")] = rule
+    if not (values.get("first_name") or values.get("last_name") or values.get("participant_code")):
         shown = [parsing.clean_text(v) for v in row if v is not None]
         plan.skip_reason = (
             "no name, looks like an example or placeholder row"
@@ -1353,9 +1385,23 @@ def _custom_text(value: Any, field_type: str) -> str:
     return str(value)
 
 
+_PARTICIPANT_CHECKED = (
+    "first_name",
+    "last_name",
+    "preferred_name",
+    "date_of_birth",
+    "email",
+    "program",
+    "enrolled_on",
+    "exited_on",
+    "exit_reason",
+    "progress_pct",
+)
+
+
 def _validate(plan: RowPlan, where: dict[str, str], context: _Context, today: date) -> None:
     values = plan.values
-    settings = {k: v for k, v in context.settings.items() if v is not None}
+    settings = context.checks
 
     def add(problems: list[validation.Problem], targets: Mapping[str, str] | None = None) -> None:
         for problem in problems:
@@ -1365,26 +1411,17 @@ def _validate(plan: RowPlan, where: dict[str, str], context: _Context, today: da
                 column = where.get(targets.get("name", ""))
             plan.problems.append(RowProblem(plan.row, column, problem.message, problem.severity))
 
-    participant = {
-        k: values.get(k)
-        for k in (
-            "first_name",
-            "last_name",
-            "preferred_name",
-            "date_of_birth",
-            "email",
-            "program",
-            "enrolled_on",
-            "exited_on",
-            "exit_reason",
-            "progress_pct",
-        )
-    }
-    add(validation.validate_participant(participant, settings, today))
+    # The validation.*_ok fast paths say "nothing to report" for the common clean row;
+    # otherwise the full rules run and give the messages.
+    participant = {k: values.get(k) for k in _PARTICIPANT_CHECKED}
+    if not validation.participant_ok(participant, today):
+        add(validation.validate_participant(participant, settings, today))
     birth = values.get("date_of_birth")
 
     job = job_values(values)
-    if job is not None:
+    if job is not None and validation.job_ok(job, context.wage_ceiling, birth):
+        pass
+    elif job is not None:
         job_problems = validation.validate_job(job, settings, birth)
         if values.get("employed") is True or "employer_benefits" in job:
             job_problems = [p for p in job_problems if p.field != "employer"]
@@ -1392,6 +1429,7 @@ def _validate(plan: RowPlan, where: dict[str, str], context: _Context, today: da
             job_problems,
             {"started_on": "job_started_on", "ended_on": "job_ended_on", "title": "job_title"},
         )
+    if job is not None:
         if values.get("employed") is False:
             plan.problems.append(
                 RowProblem(
@@ -1447,10 +1485,11 @@ def _validate(plan: RowPlan, where: dict[str, str], context: _Context, today: da
                     "warning",
                 )
             )
-        add(
-            validation.validate_credential(credential, settings, birth, today),
-            {"name": name_key, "earned_on": date_key},
-        )
+        if not validation.credential_ok(credential, context.gpa_scale, birth, today):
+            add(
+                validation.validate_credential(credential, settings, birth, today),
+                {"name": name_key, "earned_on": date_key},
+            )
     if (
         "gpa" in values
         and credential_values(values, "degree") is None
@@ -1471,12 +1510,13 @@ def _validate(plan: RowPlan, where: dict[str, str], context: _Context, today: da
             "title": values.get("promotion_title"),
             "promoted_on": values.get("promoted_on"),
         }
-        add(
-            validation.validate_promotion(promotion, birth),
-            {"title": "promotion_title", "promoted_on": "promoted_on"},
-        )
+        if not validation.promotion_ok(promotion, birth):
+            add(
+                validation.validate_promotion(promotion, birth),
+                {"title": "promotion_title", "promoted_on": "promoted_on"},
+            )
     barrier = barrier_values(values)
-    if barrier is not None:
+    if barrier is not None and not validation.barrier_ok(barrier, today):
         add(
             validation.validate_barrier(barrier, today),
             {"barrier_type": "barrier_type", "resolved_on": "barrier_resolved_on"},

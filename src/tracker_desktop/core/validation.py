@@ -453,6 +453,113 @@ def validate_custom_value(value: object, field_type: str, field_label: str) -> l
     return []
 
 
+# --- fast paths for many typed rows (the spreadsheet importer) ---------------------------
+# Each ``*_ok`` answers True only when the matching ``validate_*`` would find no problem at
+# all, for values that are already typed (dates as ``date``, numbers as int/float).  False
+# means "not sure": call ``validate_*`` for the messages.  Anything unusual (text, a
+# datetime, a bool where a number goes) answers False, so the messages always come from
+# the functions above.
+def _date_ok(value: object) -> bool:
+    return value is None or type(value) is date
+
+
+def _number_in(value: object, low: float, high: float) -> bool:
+    return value is None or (type(value) in (float, int) and low <= value <= high)  # type: ignore[operator]
+
+
+def _filled(value: object) -> bool:
+    """Not blank, for values whose blankness needs no parsing (else False: not sure)."""
+    if type(value) is str:
+        return bool(value.strip())
+    return value is not None
+
+
+def _in_order(earlier: object, later: object) -> bool:
+    return earlier is None or later is None or later >= earlier  # type: ignore[operator]
+
+
+def participant_ok(values: Mapping[str, Any], today: date) -> bool:
+    """True only when :func:`validate_participant` (with ``today``) finds nothing."""
+    get = values.get
+    birth, enrolled, exited = get("date_of_birth"), get("enrolled_on"), get("exited_on")
+    if not (
+        _filled(get("first_name"))
+        and _filled(get("last_name"))
+        and _filled(get("program"))
+        and type(enrolled) is date
+        and _date_ok(birth)
+        and _date_ok(exited)
+        and (birth is None or (birth <= today and enrolled >= birth))
+        and _in_order(enrolled, exited)
+        and _number_in(get("progress_pct"), 0, 100)
+        and get("email") is None
+    ):
+        return False
+    reason = get("exit_reason")
+    return reason is None or exited is not None or (type(reason) is str and not reason.strip())
+
+
+def job_ok(values: Mapping[str, Any], wage_ceiling: float, birth: object = None) -> bool:
+    """True only when :func:`validate_job` (wage ceiling given) finds nothing."""
+    get = values.get
+    started, ended = get("started_on"), get("ended_on")
+    return (
+        (
+            _filled(get("employer"))
+            or _filled(get("title"))
+            or started is not None
+            or get("hourly_wage") is not None
+        )
+        and _date_ok(started)
+        and _date_ok(ended)
+        and _date_ok(birth)
+        and _in_order(birth, started)
+        and _in_order(started, ended)
+        and _number_in(get("hourly_wage"), 0, wage_ceiling)
+        and _number_in(get("hours_per_week"), 0, MAX_HOURS_PER_WEEK)
+    )
+
+
+def credential_ok(
+    values: Mapping[str, Any], gpa_scale: float, birth: object = None, today: date | None = None
+) -> bool:
+    """True only when :func:`validate_credential` (GPA scale given) finds nothing."""
+    get = values.get
+    earned = get("earned_on")
+    expected = get("expected", False)
+    return (
+        _filled(get("name"))
+        and get("kind") in ("certification", "degree")
+        and _date_ok(earned)
+        and _date_ok(birth)
+        and _in_order(birth, earned)
+        and type(expected) is bool
+        and (expected or earned is None or earned <= (today or date.today()))
+        and _number_in(get("gpa"), 0, gpa_scale)
+    )
+
+
+def promotion_ok(values: Mapping[str, Any], birth: object = None) -> bool:
+    """True only when :func:`validate_promotion` finds nothing."""
+    promoted = values.get("promoted_on")
+    return (
+        _filled(values.get("title"))
+        and _date_ok(promoted)
+        and _date_ok(birth)
+        and _in_order(birth, promoted)
+    )
+
+
+def barrier_ok(values: Mapping[str, Any], today: date) -> bool:
+    """True only when :func:`validate_barrier` (with ``today``) finds nothing."""
+    resolved = values.get("resolved_on")
+    return (
+        _filled(values.get("barrier_type"))
+        and _date_ok(resolved)
+        and (resolved is None or resolved <= today)
+    )
+
+
 def _first_per_field(problems: list[Problem]) -> list[Problem]:
     """Keep one problem per field (errors before warnings) so messages stay readable."""
     seen: dict[str, Problem] = {}
