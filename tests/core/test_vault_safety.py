@@ -7,7 +7,7 @@ import hashlib
 import os
 import subprocess
 import sys
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -277,3 +277,66 @@ def test_text_documents_are_not_trackers(tmp_path: Path, content: bytes) -> None
     assert len(content) % 1024 == 0
     with pytest.raises(NotATrackerError):
         Vault.open(path, PASSWORD)
+
+
+def test_backup_is_one_snapshot_while_saves_go_on(vault: Vault, tmp_path: Path) -> None:
+    import threading
+
+    repo = Repository(vault, "t")
+    with repo.transaction() as tx:  # big enough that copying a table takes a while
+        for index in range(3000):
+            pid = tx.insert(
+                "participants",
+                {
+                    "participant_code": f"B-{index:05d}",
+                    "first_name": "Bulk",
+                    "last_name": "Row" * 20,
+                    "created_at": tx.at,
+                    "updated_at": tx.at,
+                },
+            )
+            tx.insert(
+                "enrollments",
+                {"participant_id": pid, "program": "Pipeline", "enrolled_on": date(2024, 1, 3)},
+            )
+    stop = threading.Event()
+
+    def keep_saving() -> None:
+        while not stop.is_set():
+            add_participant(repo)
+
+    writer = threading.Thread(target=keep_saving)
+    writer.start()
+    try:
+        made = [vault.backup(tmp_path / "b", keep=10) for _ in range(4)]
+    finally:
+        stop.set()
+        writer.join()
+    for path in made:
+        with Vault.open(path, PASSWORD) as copy:
+            copy_repo = Repository(copy)
+            people = copy_repo.count("participants")
+            assert people == copy_repo.count("enrollments"), "a save was cut in half"
+            with copy.read() as conn:
+                audited = conn.exec_driver_sql(
+                    "SELECT count(*) FROM audit_log WHERE table_name = 'participants'"
+                ).scalar()
+            assert audited == people
+
+
+def test_cancelled_backup_leaves_nothing(vault: Vault, tmp_path: Path) -> None:
+    class Cancelled(Exception):
+        pass
+
+    calls = []
+
+    def checkpoint() -> None:
+        calls.append(1)
+        if len(calls) == 2:  # after the export, before the check
+            raise Cancelled
+
+    folder = tmp_path / "b"
+    with pytest.raises(Cancelled):
+        vault.backup(folder, checkpoint=checkpoint)
+    assert list(folder.iterdir()) == []
+    assert vault.backup(folder).exists()  # the connection is still fine

@@ -7,6 +7,7 @@ change: opening and closing the app ten times must not rotate the real history a
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -53,6 +54,8 @@ def backup_due(repo: Repository, now: datetime, max_age: timedelta | None = None
     return not repo.vault.backup_is_current(newest.path)
 
 
-def back_up(repo: Repository) -> Path:
-    """Write a verified backup to the chosen folder and rotate old ones."""
-    return repo.vault.backup(backup_folder(repo), keep=backup_keep(repo))
+def back_up(repo: Repository, checkpoint: Callable[[], object] | None = None) -> Path:
+    """Write a verified backup to the chosen folder and rotate old ones.
+
+    ``checkpoint`` is called between the steps and may raise to cancel."""
+    return repo.vault.backup(backup_folder(repo), keep=backup_keep(repo), checkpoint=checkpoint)

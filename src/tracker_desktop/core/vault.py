@@ -15,7 +15,7 @@ import os
 import secrets
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -363,9 +363,17 @@ class Vault:
         return self.path.parent / f"{self.path.stem} backups"
 
     def backup(
-        self, directory: str | os.PathLike[str] | None = None, keep: int = BACKUP_KEEP_DEFAULT
+        self,
+        directory: str | os.PathLike[str] | None = None,
+        keep: int = BACKUP_KEEP_DEFAULT,
+        checkpoint: Callable[[], object] | None = None,
     ) -> Path:
-        """Write an encrypted, verified copy; keep only the newest ``keep`` backups."""
+        """Write an encrypted, verified copy; keep only the newest ``keep`` backups.
+
+        The copy is one consistent snapshot (saves made meanwhile wait for it).
+        ``checkpoint`` is called between the steps; it may raise to cancel the backup,
+        which then leaves nothing behind."""
+        step = checkpoint or (lambda: None)
         folder = Path(directory) if directory else self.default_backup_dir()
         folder.mkdir(parents=True, exist_ok=True)
         remove_stale_partials(folder)
@@ -385,13 +393,22 @@ class Vault:
                     (str(tmp),),
                 )
                 try:
-                    raw.execute("SELECT sqlcipher_export('backup')")
-                    raw.execute(f"PRAGMA backup.user_version = {int(version)}")
+                    step()
+                    raw.execute("BEGIN")  # one snapshot of every table
+                    try:
+                        raw.execute("SELECT sqlcipher_export('backup')")
+                        raw.execute(f"PRAGMA backup.user_version = {int(version)}")
+                        raw.execute("COMMIT")
+                    except BaseException:
+                        raw.execute("ROLLBACK")
+                        raise
                 finally:
                     raw.execute("DETACH DATABASE backup")
             with tmp.open("rb+") as handle:
                 os.fsync(handle.fileno())
+            step()
             report = self._check_file(tmp)
+            step()
             if not report.ok:
                 raise VaultError(f"The backup failed its integrity check: {report.summary()}")
             os.replace(tmp, final)

@@ -41,7 +41,7 @@ from tracker_desktop.ui.idle import (
     clamp_minutes,
 )
 from tracker_desktop.ui.session import Session
-from tracker_desktop.ui.tasks import run_task
+from tracker_desktop.ui.tasks import CancelledError, run_task
 from tracker_desktop.ui.widgets import hint_label
 
 MIN_PASSWORD_LENGTH = 8
@@ -408,6 +408,9 @@ class SecurityTab(QWidget):
 
         def failed(exc: BaseException, _trace: str) -> None:
             self.backup_button.setEnabled(True)
+            if isinstance(exc, CancelledError):
+                self.backup_error.setText("Backup cancelled. Nothing was written.")
+                return
             reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
             self.backup_error.setText(
                 f"The backup could not be written to {backup_policy.backup_folder(repo)}: "
@@ -415,7 +418,9 @@ class SecurityTab(QWidget):
             )
 
         run_task(
-            lambda _progress: backup_policy.back_up(repo),
+            lambda progress: backup_policy.back_up(
+                repo, checkpoint=lambda: progress(0, 0, "Writing an encrypted backup…")
+            ),
             done,
             failed,
             parent=self,
