@@ -7,12 +7,18 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import QDate, Qt
 from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import QDateEdit
 
 from tests.core.test_metrics import AS_OF, build
 from tracker_desktop.core.repository import Repository
 from tracker_desktop.core.vault import Vault
 from tracker_desktop.ui.main_window import MainWindow
 from tracker_desktop.ui.session import Session
+
+
+def settle(qtbot, page) -> None:  # type: ignore[no-untyped-def]
+    """Dates recompute after a typing pause; wait for it (tasks run synchronously)."""
+    qtbot.waitUntil(lambda: not page._date_timer.isActive(), timeout=3000)
 
 
 @pytest.fixture
@@ -26,6 +32,7 @@ def dashboard(qtbot, vault: Vault, repo: Repository, synchronous_tasks: None):  
     window.show()
     page = window.show_screen("dashboard")
     page.as_of.setDate(QDate(AS_OF.year, AS_OF.month, AS_OF.day))
+    settle(qtbot, page)
     yield window, page
     session.lock()
 
@@ -87,12 +94,24 @@ def test_filters_recompute(qtbot, dashboard) -> None:  # type: ignore[no-untyped
     page.program.setCurrentIndex(0)
     page.date_from.setDate(QDate(2024, 2, 1))
     page.date_to.setDate(QDate(2024, 12, 31))
+    settle(qtbot, page)
     assert page.tiles["participants_total"].value.text() == "3"
     page.date_from.setDate(QDate(2030, 1, 1))
+    settle(qtbot, page)
     assert "after its 'to' date" in page.message.text()
     assert page.tiles["participants_total"].value.text() == "3"  # nothing lost
     qtbot.mouseClick(page.reset_button, Qt.MouseButton.LeftButton)
-    page.as_of.setDate(QDate(2024, 12, 1))
+    # type the as-of date on the keyboard
+    page.as_of.setFocus()
+    for section, digits in (
+        (QDateEdit.Section.YearSection, "2024"),
+        (QDateEdit.Section.MonthSection, "12"),
+        (QDateEdit.Section.DaySection, "01"),
+    ):
+        page.as_of.setSelectedSection(section)
+        qtbot.keyClicks(page.as_of, digits)
+    assert page.as_of.date() == QDate(2024, 12, 1)
+    settle(qtbot, page)
     assert page.tiles["participants_total"].value.text() == "4"
     assert page.tiles["employment_rate"].value.text() == "67%"
 

@@ -28,6 +28,7 @@ from PySide6.QtCore import (
     QPersistentModelIndex,
     QPointF,
     Qt,
+    QTimer,
     Signal,
 )
 from PySide6.QtGui import QGuiApplication, QKeyEvent, QMouseEvent
@@ -83,6 +84,7 @@ STATE_WORDS = {
     "none": "",
 }
 BAR_COLORS = ("#1f6f8b", "#f6a04d", "#6a9955", "#a05195")
+DATE_DEBOUNCE_MS = 400
 ANY_DATE = QDate(2000, 1, 1)  # the minimum of the cohort date boxes, shown as "Any"
 PART_LABELS = {
     "numerator": "Counted",
@@ -579,10 +581,14 @@ class DashboardPage(Page):
         self.splitter.setStretchFactor(2, 2)
         outer.addWidget(self.splitter, 1)
 
+        # Dates are typed digit by digit: wait for a pause before recomputing.
+        self._date_timer = QTimer(self)
+        self._date_timer.setSingleShot(True)
+        self._date_timer.setInterval(DATE_DEBOUNCE_MS)
+        self._date_timer.timeout.connect(lambda: self.recompute())
         self.program.currentIndexChanged.connect(lambda _i: self.recompute())
-        self.date_from.dateChanged.connect(lambda _d: self.recompute())
-        self.date_to.dateChanged.connect(lambda _d: self.recompute())
-        self.as_of.dateChanged.connect(lambda _d: self.recompute())
+        for edit in (self.date_from, self.date_to, self.as_of):
+            edit.dateChanged.connect(lambda _d: self._date_timer.start())
 
     def _cohort_edit(self, name: str) -> QDateEdit:
         edit = QDateEdit()
@@ -647,6 +653,7 @@ class DashboardPage(Page):
 
     # -- computing ---------------------------------------------------------------------------
     def recompute(self, reload: bool = False) -> None:
+        self._date_timer.stop()
         if not self.session.is_open:
             return
         filters = self.filters()
