@@ -17,7 +17,9 @@ from tracker_desktop.core.repository import Repository
 from tracker_desktop.core.vault import Vault
 
 PASSWORD = "correct horse battery staple"
-SAMPLE_TRACKER = Path(__file__).resolve().parents[2] / "shared" / "data" / "sample_tracker.xlsx"
+# The deck's sample tracker as a real file (a copy of shared/data/sample_tracker.xlsx), kept in
+# the repository so a fresh clone runs every test.
+SAMPLE_TRACKER = Path(__file__).resolve().parent / "fixtures" / "sample_tracker.xlsx"
 
 
 @pytest.fixture(scope="session", autouse=True)
