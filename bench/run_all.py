@@ -102,19 +102,22 @@ def run_one(topic: str) -> Outcome:
     return outcome
 
 
-def write_results(outcomes: list[Outcome], missing: list[str], total: float) -> str:
-    info = machine()
+README = ROOT / "README.md"
+README_START = "<!-- bench:start (written by python -m bench.run_all --readme) -->"
+README_END = "<!-- bench:end -->"
+
+
+def tables(outcomes: list[Outcome], total: float) -> list[str]:
+    """The machine table and the figure table (markdown lines)."""
     out = [
-        "# Benchmark results",
-        "",
-        f"Written by `python -m bench.run_all` on {datetime.now():%Y-%m-%d %H:%M} "
+        f"Measured by `python -m bench.run_all` on {datetime.now():%Y-%m-%d %H:%M} "
         f"({total:.0f} s in all). Demo trackers: "
         + ", ".join(f"{n:,}" for n in SIZES)
         + " participants (core/demo.py, seed 42).",
         "",
         "| machine | |",
         "| --- | --- |",
-        *[f"| {key} | {value} |" for key, value in info.items()],
+        *[f"| {key} | {value} |" for key, value in machine().items()],
         "",
         "| figure | value | baseline | ratio |",
         "| --- | --- | --- | --- |",
@@ -125,6 +128,25 @@ def write_results(outcomes: list[Outcome], missing: list[str], total: float) -> 
             value = f"{fig['value']} {fig['unit']}".strip()
             baseline = fig["baseline"] + (f" ({rest})" if rest else "")
             out.append(f"| {fig['name']} | {value} | {baseline} | {fig['ratio']}x |")
+    return out
+
+
+def update_readme(outcomes: list[Outcome], total: float) -> bool:
+    """Replace the table between the bench markers in README.md; False if none."""
+    if not README.exists():
+        return False
+    text = README.read_text(encoding="utf-8")
+    if README_START not in text or README_END not in text:
+        return False
+    head, rest = text.split(README_START, 1)
+    _old, tail = rest.split(README_END, 1)
+    body = "\n".join(tables(outcomes, total))
+    README.write_text(f"{head}{README_START}\n{body}\n{README_END}{tail}", encoding="utf-8")
+    return True
+
+
+def write_results(outcomes: list[Outcome], missing: list[str], total: float) -> str:
+    out = ["# Benchmark results", "", *tables(outcomes, total)]
     out += ["", "## Notes", ""]
     for topic in missing:
         out.append(f"- bench_{topic}.py is missing: {EXPECTED[topic]} not measured.")
@@ -147,6 +169,9 @@ def write_results(outcomes: list[Outcome], missing: list[str], total: float) -> 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--only", nargs="+", metavar="TOPIC", help="e.g. startup open table")
+    parser.add_argument(
+        "--readme", action="store_true", help="also put the figure table into README.md"
+    )
     parser.add_argument("--child", metavar="TOPIC", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
@@ -175,6 +200,9 @@ def main(argv: list[str] | None = None) -> int:
         if outcome.error:
             print(f"bench_{outcome.topic}: FAILED ({outcome.error})")
     print(f"\nwrote {RESULTS.relative_to(BENCH_DIR.parent)} ({total:.0f} s)")
+    if args.readme:
+        done = update_readme(outcomes, total)
+        print("updated README.md" if done else "README.md has no bench markers; not updated")
     return 1 if any(o.error for o in outcomes) else 0
 
 

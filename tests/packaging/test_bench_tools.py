@@ -43,3 +43,25 @@ def test_results_file_names_the_machine_and_missing_benchmarks(
     assert "| x | 1 s | target 2 s | 0.5x |" in text
     assert "bench_dashboard.py is missing" in text
     assert "bench_table.py failed: exit code 1: boom" in text
+
+
+def test_readme_table_is_replaced_between_the_markers_only(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    readme = tmp_path / "README.md"
+    readme.write_text(
+        f"# Title\n\nintro\n\n{run_all.README_START}\nold table\n{run_all.README_END}\n\nafter\n",
+        encoding="utf-8",
+    )
+    monkeypatch.setattr(run_all, "README", readme)
+    outcome = run_all.Outcome("open", output="y: 2 MB (baseline: target 4 MB, ratio 0.5x)")
+    outcome.figures.append(run_all.FIGURE.match(outcome.output).groupdict())  # type: ignore[union-attr]
+    assert run_all.update_readme([outcome], 1.0)
+    text = readme.read_text(encoding="utf-8")
+    assert text.startswith("# Title\n\nintro\n\n")
+    assert text.endswith(f"{run_all.README_END}\n\nafter\n")
+    assert "old table" not in text
+    assert "| y | 2 MB | target 4 MB | 0.5x |" in text
+    readme.write_text("no markers\n", encoding="utf-8")
+    assert not run_all.update_readme([outcome], 1.0)
+    assert readme.read_text(encoding="utf-8") == "no markers\n"
