@@ -185,3 +185,26 @@ def test_targets_are_edited_in_settings_and_persist(qtbot, dashboard, repo: Repo
     assert page.tiles["employment_rate"].state == "green"
     assert page.tiles["employment_rate"].target.text() == "Target 50%  ·  On target"
     assert page.tiles["credential_rate"].target.text() == "No target set"
+
+
+def test_outcome_measures_by_program(qtbot, dashboard) -> None:  # type: ignore[no-untyped-def]
+    _window, page = dashboard
+    table = page.outcomes
+    rows = {
+        (table.item(r, 0).text(), table.item(r, 1).text()): [
+            table.item(r, c).text() for c in range(table.columnCount())
+        ]
+        for r in range(table.rowCount())
+    }
+    aspire = rows[("Capacity to aspire", "All programs")]
+    assert aspire[2:] == ["3 · 2.33", "1 · 3.00", "50%", "1 of 2"]  # entry 2, 3, 2 (undated)
+    assert rows[("Social capital", "Pipeline")][4:] == ["100%", "1 of 1"]
+    assert ("Social capital", "Fellows") not in rows  # nobody there has both values yet
+    row = list(rows).index(("Capacity to aspire", "All programs"))
+    page.scroll.ensureWidgetVisible(table)
+    qtbot.wait(10)
+    rect = table.visualItemRect(table.item(row, 0))
+    qtbot.mouseClick(table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    qtbot.mouseDClick(table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    assert page.drill.isVisible()
+    assert page.drill.names() == ["Ana Test"]

@@ -47,6 +47,8 @@ from PySide6.QtWidgets import (
     QScrollArea,
     QSplitter,
     QTableView,
+    QTableWidget,
+    QTableWidgetItem,
     QTextBrowser,
     QToolButton,
     QVBoxLayout,
@@ -91,6 +93,22 @@ PART_LABELS = {
     "denominator": "Out of",
     "unknown": "Unknown / not reached",
 }
+
+
+OUTCOME_HEADERS = [
+    "Measure",
+    "Program",
+    "Entry: n, mean",
+    "Exit: n, mean",
+    "Improved",
+    "Pairs improved",
+]
+
+
+def _mean_text(stat: metrics.MeasureStat | None) -> str:
+    if stat is None or not stat.n or stat.mean is None:
+        return "–"
+    return f"{stat.n:,} · {stat.mean:,.2f}"
 
 
 @dataclass
@@ -480,6 +498,7 @@ class DashboardPage(Page):
         self._generation = 0
         self._busy = False
         self._drill: tuple[str, str | None] | None = None
+        self._outcome_rows: list[metrics.MeasureChange] = []
         session.data_changed.connect(self._on_data_changed)
 
         outer = QVBoxLayout(self)
@@ -560,6 +579,7 @@ class DashboardPage(Page):
         self.measure_choice.currentIndexChanged.connect(lambda _i: self._draw_measure())
         self.charts["measure_entry_exit"].extra.addWidget(self.measure_choice)
         body_layout.addLayout(charts)
+        body_layout.addWidget(self._build_outcomes())
         body_layout.addStretch(1)
         self.scroll = QScrollArea()
         self.scroll.setWidgetResizable(True)
@@ -644,6 +664,8 @@ class DashboardPage(Page):
             tile.target.setText("")
         for chart in self.charts.values():
             chart.plot.clear()
+        self.outcomes.setRowCount(0)
+        self._outcome_rows = []
         self.status.setText("")
 
     def _on_data_changed(self, _what: str) -> None:
@@ -699,6 +721,7 @@ class DashboardPage(Page):
             chart.set_definition(breakdown.definition)
             chart.set_data(breakdown.categories, breakdown.series, breakdown.unit)
         self._fill_measures(report)
+        self._fill_outcomes(report)
         self.definitions.setHtml(definitions_html(report))
         total = int(report.metrics["participants_total"].numerator or 0)
         self.status.setText(
@@ -774,6 +797,73 @@ class DashboardPage(Page):
             unit,
             empty_text=f"No participant has both an entry and a later {name} value yet.",
         )
+
+    # -- outcome measures by program ----------------------------------------------------------
+    def _build_outcomes(self) -> QFrame:
+        box = QFrame()
+        box.setObjectName("tile")
+        layout = QVBoxLayout(box)
+        layout.setContentsMargins(10, 8, 10, 8)
+        title = QLabel("Outcome measures by program")
+        title.setStyleSheet("font-weight: 600; color: #1f3b4d; font-size: 11pt;")
+        title.setToolTip(metrics.definition_for("measure_improved").text)
+        layout.addWidget(title)
+        layout.addWidget(
+            hint_label(
+                "Mean at entry and at exit (or latest), over everyone measured at that point; "
+                "improved = later value beats entry value, among participants with both. "
+                "Double-click a row to list who improved."
+            )
+        )
+        self.outcomes = QTableWidget(0, len(OUTCOME_HEADERS))
+        self.outcomes.setHorizontalHeaderLabels(OUTCOME_HEADERS)
+        self.outcomes.verticalHeader().setVisible(False)
+        self.outcomes.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.outcomes.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.outcomes.setAlternatingRowColors(True)
+        self.outcomes.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        self.outcomes.setMinimumHeight(200)
+        self.outcomes.cellDoubleClicked.connect(self._outcome_people)
+        layout.addWidget(self.outcomes)
+        return box
+
+    def _fill_outcomes(self, report: metrics.MetricsReport) -> None:
+        stats = {(s.measure, s.program, s.time_point): s for s in report.measure_stats}
+        rows = [c for c in report.measure_changes if c.pairs or c.program == "All"]
+        self.outcomes.setRowCount(len(rows))
+        self._outcome_rows = rows
+        for r, change in enumerate(rows):
+            entry = stats.get((change.measure, change.program, "entry"))
+            later = stats.get((change.measure, change.program, "exit"))
+            cells = [
+                change.measure_name,
+                "All programs" if change.program == "All" else change.program,
+                _mean_text(entry),
+                _mean_text(later),
+                metrics.format_value(change.pct_improved, metrics.PERCENT),
+                f"{change.improved:,} of {change.pairs:,}",
+            ]
+            for c, text in enumerate(cells):
+                self.outcomes.setItem(r, c, QTableWidgetItem(text))
+
+    def _outcome_people(self, row: int, _column: int) -> None:
+        if self.report is None or not 0 <= row < len(self._outcome_rows):
+            return
+        change = self._outcome_rows[row]
+        key = f"measure_improved.{change.measure}"
+        if key not in self.report.metrics:
+            return
+        people = self.report.participants_behind(key, "numerator")
+        if change.program != "All":
+            people = people[people["program"] == change.program]
+        self._drill = None
+        label = "all programs" if change.program == "All" else change.program
+        self.drill.show_people(
+            f"{change.measure_name} improved ({label}) — {len(people):,} participants",
+            people,
+            False,
+        )
+        self.drill.show()
 
     # -- drill down -----------------------------------------------------------------------------
     def show_metric_people(self, key: str) -> None:
