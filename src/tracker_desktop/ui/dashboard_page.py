@@ -821,8 +821,10 @@ class DashboardPage(Page):
         self.outcomes.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.outcomes.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.outcomes.setAlternatingRowColors(True)
-        self.outcomes.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
-        self.outcomes.setMinimumHeight(200)
+        header = self.outcomes.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
+        self.outcomes.setMinimumHeight(160)
         self.outcomes.cellDoubleClicked.connect(self._outcome_people)
         layout.addWidget(self.outcomes)
         return box
@@ -845,6 +847,10 @@ class DashboardPage(Page):
             ]
             for c, text in enumerate(cells):
                 self.outcomes.setItem(r, c, QTableWidgetItem(text))
+        # show every row: the page scrolls, the table should not
+        height = self.outcomes.horizontalHeader().height() + 4
+        height += sum(self.outcomes.rowHeight(r) for r in range(len(rows)))
+        self.outcomes.setFixedHeight(max(160, min(height, 900)))
 
     def _outcome_people(self, row: int, _column: int) -> None:
         if self.report is None or not 0 <= row < len(self._outcome_rows):
