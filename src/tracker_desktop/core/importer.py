@@ -1151,11 +1151,15 @@ def build_preview(
         preview.rows.append(plan)
         if plan.skip_reason or plan.has_errors:
             continue
-        _find_duplicate(plan, context, seen)
+        key = (_name_key(plan.values.get("first_name")), _name_key(plan.values.get("last_name")))
+        _find_duplicate(plan, context, seen, key)
         if plan.duplicate is not None:
             plan.choice = profile.on_duplicate
-        key = (_name_key(plan.values.get("first_name")), _name_key(plan.values.get("last_name")))
-        seen.setdefault(key, []).append(plan)
+        earlier = seen.get(key)
+        if earlier is None:
+            seen[key] = [plan]
+        else:
+            earlier.append(plan)
     return preview
 
 
@@ -1204,7 +1208,7 @@ def _memoized(
     return cached
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class _Reader:
     """One mapped column, ready to read cells: its parser and where the value goes."""
 
@@ -1601,9 +1605,13 @@ def barrier_values(values: Mapping[str, Any]) -> dict[str, Any] | None:
 
 
 def _find_duplicate(
-    plan: RowPlan, context: _Context, seen: dict[tuple[str, str], list[RowPlan]]
+    plan: RowPlan,
+    context: _Context,
+    seen: dict[tuple[str, str], list[RowPlan]],
+    key: tuple[str, str],
 ) -> None:
-    key = (_name_key(plan.values.get("first_name")), _name_key(plan.values.get("last_name")))
+    if key not in context.by_name and key not in seen:
+        return  # the common case: a name met for the first time
     birth = plan.values.get("date_of_birth")
     enrolled = plan.values.get("enrolled_on")
     name = plan.name
@@ -1712,7 +1720,8 @@ class _Bulk:
         return keys, params
 
     def flush(self) -> None:
-        order = [t.name for t in schema.metadata.sorted_tables if t.name in self.rows]
+        # Plain str names: SQLAlchemy's quoted_name (a str subclass) binds slowly.
+        order = [str(t.name) for t in schema.metadata.sorted_tables if t.name in self.rows]
         audit: list[tuple[Any, ...]] = []
         batch_id = self.tx.import_batch_id
         to_db = schema.audit_log.c.at.type._cached_bind_processor(self.dialect)
@@ -1776,8 +1785,9 @@ def run_import(
             "choose to skip them"
         )
     today = today or date.today()
-    plans = [r for r in preview.rows if r.action(preview.skip_invalid) in ("create", "update")]
-    skipped = sum(1 for r in preview.rows if r.action(preview.skip_invalid) == "skip")
+    actions = [(r, r.action(preview.skip_invalid)) for r in preview.rows]
+    plans = [(r, action) for r, action in actions if action in ("create", "update")]
+    skipped = sum(1 for _r, action in actions if action == "skip")
     total = len(plans)
     created = updated = 0
     with repo.transaction(reason=f"import of {preview.source_name}") as tx:
@@ -1822,16 +1832,16 @@ def run_import(
         prefix = str(tx.setting("participant_code_prefix", "P-"))
         next_code = int(tx.next_participant_code()[len(prefix) :])
         row_to_pid: dict[int, int] = {}
-        for done, plan in enumerate(plans):
+        for done, (plan, action) in enumerate(plans):
             if progress is not None and done % 250 == 0:
                 _report(progress, done, total, f"Importing row {done + 1:,} of {total:,}…")
             target_pid: int | None = None
-            if plan.action(preview.skip_invalid) == "update" and plan.duplicate is not None:
+            if action == "update" and plan.duplicate is not None:
                 target_pid = plan.duplicate.participant_id or row_to_pid.get(
                     plan.duplicate.row or -1
                 )
             if target_pid is None:
-                profile_values = {k: plan.values.get(k) for k in _PROFILE_KEYS if k in plan.values}
+                profile_values = {k: plan.values[k] for k in _PROFILE_KEYS if k in plan.values}
                 code = profile_values.pop("participant_code", None)
                 if not code:
                     code = f"{prefix}{next_code:05d}"
