@@ -208,3 +208,30 @@ def test_outcome_measures_by_program(qtbot, dashboard) -> None:  # type: ignore[
     qtbot.mouseDClick(table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
     assert page.drill.isVisible()
     assert page.drill.names() == ["Ana Test"]
+
+
+def test_save_png_button(qtbot, dashboard, tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    _window, page = dashboard
+    chosen = tmp_path / "retention chart"  # the user typed no extension
+    monkeypatch.setattr(
+        "tracker_desktop.ui.dashboard_page.QFileDialog.getSaveFileName",
+        lambda *args, **kwargs: (str(chosen), "PNG image (*.png)"),
+    )
+    chart = page.charts["retention"]
+    page.scroll.ensureWidgetVisible(chart)
+    qtbot.mouseClick(chart.save_button, Qt.MouseButton.LeftButton)
+    saved = tmp_path / "retention chart.png"
+    assert saved.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_bars_can_be_picked_with_the_keyboard(qtbot, dashboard) -> None:  # type: ignore[no-untyped-def]
+    _window, page = dashboard
+    chart = page.charts["by_stage"]
+    chart.plot.setFocus()
+    target = chart.categories.index("Graduated")
+    for _ in range(target + 1):
+        qtbot.keyClick(chart.plot, Qt.Key.Key_Right)
+    assert chart.selected == target
+    assert "Graduated: 1" in chart.plot.toolTip()
+    qtbot.keyClick(chart.plot, Qt.Key.Key_Return)
+    assert page.drill.names() == ["Ben Test"]

@@ -258,6 +258,43 @@ class BarChart(QFrame):
         self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
         layout.addWidget(self.empty)
         self.empty.hide()
+        self.selected = -1
+        self.values: list[str] = []
+        self.highlight: Any = None
+        self.plot.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.plot.setAccessibleName(f"{title} chart")
+        self.plot.setToolTip(
+            "Click a bar (or use the arrow keys and Enter) to list its participants"
+        )
+        self.plot.installEventFilter(self)
+
+    def eventFilter(self, watched: Any, event: Any) -> bool:
+        """Keyboard: Left/Right pick a bar, Enter lists its participants."""
+        if watched is self.plot and event.type() == event.Type.KeyPress and self.categories:
+            key = event.key()
+            if key in (Qt.Key.Key_Left, Qt.Key.Key_Right):
+                step = -1 if key == Qt.Key.Key_Left else 1
+                start = self.selected if self.selected >= 0 else (-1 if step > 0 else 0)
+                self.select_bar((start + step) % len(self.categories))
+                return True
+            if key in (Qt.Key.Key_Return, Qt.Key.Key_Enter, Qt.Key.Key_Space):
+                if self.selected >= 0:
+                    self.bar_clicked.emit(self.key, self.categories[self.selected])
+                return True
+        return super().eventFilter(watched, event)
+
+    def select_bar(self, index: int) -> None:
+        self.selected = index
+        if self.highlight is not None:
+            self.plot.removeItem(self.highlight)
+        height = self.heights[index] if index < len(self.heights) else 0.0
+        self.highlight = pg.BarGraphItem(
+            x=[index], height=[height], width=0.86, brush=None, pen=pg.mkPen("#f6a04d", width=3)
+        )
+        self.plot.addItem(self.highlight)
+        value = self.values[index] if index < len(self.values) else ""
+        self.plot.setAccessibleDescription(f"{self.categories[index]}: {value}")
+        self.plot.setToolTip(f"{self.categories[index]}: {value} (Enter lists the participants)")
 
     def set_definition(self, text: str) -> None:
         self.info.setToolTip(f"<b>{self.title.text()}</b><br>{text}")
@@ -270,7 +307,11 @@ class BarChart(QFrame):
         empty_text: str = "No data yet for these filters.",
     ) -> None:
         self.plot.clear()
+        self.highlight = None
+        self.selected = -1
         self.categories = list(categories)
+        first = next(iter(series.values()), [])
+        self.values = [metrics.format_value(v, unit) if v is not None else "n/a" for v in first]
         self.unit = unit
         scale = 100.0 if unit == metrics.PERCENT else 1.0
         count = len(categories)
