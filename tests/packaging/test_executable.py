@@ -114,6 +114,7 @@ def _check_self_test(result: subprocess.CompletedProcess[str]) -> None:
         "sqlcipher: ok",
         "unlock window renders: ok",
         "pdf report: ok",
+        "main window: ok",
         "libraries: ok",
     ):
         assert any(line.startswith(step) for line in lines), f"{step!r} missing:\n{result.stdout}"

@@ -62,6 +62,7 @@ def run() -> Iterator[str]:
     yield "unlock window renders: ok"
 
     yield _pdf_step()
+    yield _main_window_step()
 
     modules = registered_modules()
     for name in modules:
@@ -99,3 +100,42 @@ def _pdf_step() -> str:
     if not data.startswith(b"%PDF") or len(data) < 5000:
         raise RuntimeError(f"the PDF report looks wrong ({len(data)} bytes)")
     return f"pdf report: ok ({len(data)} bytes)"
+
+
+def _main_window_step() -> str:
+    """The main window on a small demo tracker: every screen is built, filled and drawn."""
+    import tempfile
+    from pathlib import Path
+
+    from PySide6.QtWidgets import QApplication
+
+    from tracker_desktop.core import demo
+    from tracker_desktop.core.repository import Repository
+    from tracker_desktop.core.vault import Vault
+    from tracker_desktop.ui.main_window import MainWindow
+    from tracker_desktop.ui.navigation import SCREENS
+    from tracker_desktop.ui.session import Session
+    from tracker_desktop.ui.tasks import TaskRunner
+
+    with tempfile.TemporaryDirectory(prefix="tracker-selftest-ui-") as tmp:
+        vault = Vault.create(Path(tmp) / "ui.tracker", "self-test ui")
+        demo.generate(Repository(vault, "self-test"), 40)
+        session = Session()  # no controller: nothing is written to the user's settings
+        window = MainWindow(session)
+        session.open(vault, "self-test")
+        window.show()
+        try:
+            for screen in SCREENS:
+                window.show_screen(screen.key)
+                QApplication.processEvents()
+                TaskRunner.wait_for_all(60_000)
+                QApplication.processEvents()
+                if window.grab().isNull():
+                    raise RuntimeError(f"the {screen.label} screen did not render")
+        finally:
+            window.hide()
+            TaskRunner.wait_for_all(60_000)
+            session.lock()
+            window.deleteLater()
+            QApplication.processEvents()
+    return f"main window: ok ({len(SCREENS)} screens built and drawn)"
