@@ -349,6 +349,7 @@ class SecurityTab(QWidget):
             failed,
             parent=self,
             label="Changing the password…",
+            cancellable=False,  # PRAGMA rekey is one transaction: it finishes or rolls back
         )
 
     # -- settings ------------------------------------------------------------------------

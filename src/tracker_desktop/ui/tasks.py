@@ -78,12 +78,14 @@ def run_task(
     *,
     parent: QWidget | None = None,
     label: str | None = None,
+    cancellable: bool = True,
 ) -> Progress:
     """Run ``work(progress)`` in the background, then ``on_done(result)`` on the UI thread.
 
     With ``label`` a modal progress dialog with a Cancel button is shown.  Cancelling makes
     the next ``progress(...)`` call inside the task raise :class:`CancelledError`, which is
-    delivered to ``on_error``.
+    delivered to ``on_error``.  Work that must not stop half-way (a re-encryption) passes
+    ``cancellable=False``: the dialog then shows no Cancel button.
     """
     if TaskRunner.synchronous:
         progress = Progress()
@@ -115,6 +117,8 @@ def run_task(
             dialog.setLabelText("Cancelling…")
 
         dialog.canceled.connect(cancel)
+        if not cancellable:
+            dialog.setCancelButton(None)
 
         def show_progress(done: int, total: int, text: str) -> None:
             assert dialog is not None
