@@ -1208,6 +1208,9 @@ def _memoized(
     return cached
 
 
+_FIELD, _OPTION, _BENEFITS, _OTHER = range(4)  # what a column's values go to
+
+
 @dataclass(frozen=True, slots=True)
 class _Reader:
     """One mapped column, ready to read cells: its parser and where the value goes."""
@@ -1226,6 +1229,7 @@ class _Reader:
     measure: tuple[str, str, Any] | None = None  # (measure key, time point, year)
     custom: str | None = None  # a custom field: its label
     custom_type: str = "text"  # the custom field's type as requested by the profile
+    mode: int = 0  # _FIELD, _OPTION, _BENEFITS or _OTHER (a measure or a custom field)
 
 
 def _compile(
@@ -1264,12 +1268,15 @@ def _compile(
         parse = functools.partial(parsing.parse_yes_no, yes_words=yes, no_words=no)
     else:
         parse = parsing.parse_text
-    if kind in ("option", "yesno", "percent", "benefits"):
-        parse = _memoized(parse)  # few distinct values, read thousands of times
-    elif kind in ("date", "money"):
-        parse = _memoized(parse, 20_000)  # dates and wages repeat too, over more values
+    # Parsers are pure: a value met before (a program, a Yes, a date, a first name) is
+    # answered from the column's memo instead of being parsed again.
+    parse = _memoized(parse, 20_000)
     measure: tuple[str, str, Any] | None = None
     custom: str | None = None
+    option_list = spec.option_list if spec is not None and spec.kind == "option" else None
+    mode = _OTHER
+    if spec is not None:
+        mode = _OPTION if option_list else _BENEFITS if spec.kind == "benefits" else _FIELD
     if spec is None and target.startswith("measure:"):
         key, _, point = target[8:].partition("@")
         measure = (key, point, column.options.get("year"))
@@ -1284,11 +1291,12 @@ def _compile(
         parse,
         column.options,
         tuple(dropdowns.get(column.index, ())) if kind in ("text", "option") else (),
-        option_list=spec.option_list if spec is not None and spec.kind == "option" else None,
+        option_list=option_list,
         benefits=spec is not None and spec.kind == "benefits",
         measure=measure,
         custom=custom,
         custom_type=str(column.options.get("type", "text")),
+        mode=mode,
     )
 
 
@@ -1309,9 +1317,10 @@ def _plan_row(
     any_value = False
     width = len(row)
     for column in columns:
-        if column.index >= width:
+        index = column.index
+        if index >= width:
             continue
-        raw = row[column.index]
+        raw = row[index]
         if raw is None:
             continue
         any_value = True
@@ -1324,45 +1333,51 @@ def _plan_row(
         if value is None:
             continue
         display = column.display
-        if column.choices and str(value) not in column.choices:
+        choices = column.choices
+        if choices and str(value) not in choices:
             plan.problems.append(
                 RowProblem(
                     number,
                     display,
                     f"{value!r} is not one of the file's dropdown choices for this column "
-                    f"({', '.join(column.choices)}): imported as written",
+                    f"({', '.join(choices)}): imported as written",
                     "warning",
                 )
             )
         rules[display] = parsed.rule
-        if column.spec is not None:
-            option_list = column.option_list
-            if option_list:
-                matched = context.match(option_list, str(value))
-                value = matched.value
-                if matched.rule != "list value":
-                    rules[display] = matched.rule
-                if matched.rule == "not in the list":
-                    new = preview.new_options.setdefault(option_list, [])
-                    if value not in new:
-                        new.append(value)
-                    plan.problems.append(
-                        RowProblem(
-                            number,
-                            display,
-                            f"{value!r} is not in the {option_list.replace('_', ' ')} "
-                            "list: it will be added",
-                            "warning",
-                        )
-                    )
-            elif column.benefits:
-                names = [n.strip() for n in re.split(r"[,;/]", str(value)) if n.strip()]
-                value = [
-                    parsing.match_option(n, context.options.get("benefits", [])).value
-                    for n in names
-                ]
+        mode = column.mode
+        if mode == _FIELD:
             target = column.target
             values[target] = value
+            where[target] = display
+        elif mode == _OPTION:
+            option_list = column.option_list or ""
+            matched = context.match(option_list, str(value))
+            value = matched.value
+            if matched.rule != "list value":
+                rules[display] = matched.rule
+            if matched.rule == "not in the list":
+                new = preview.new_options.setdefault(option_list, [])
+                if value not in new:
+                    new.append(value)
+                plan.problems.append(
+                    RowProblem(
+                        number,
+                        display,
+                        f"{value!r} is not in the {option_list.replace('_', ' ')} "
+                        "list: it will be added",
+                        "warning",
+                    )
+                )
+            target = column.target
+            values[target] = value
+            where[target] = display
+        elif mode == _BENEFITS:
+            names = [n.strip() for n in re.split(r"[,;/]", str(value)) if n.strip()]
+            target = column.target
+            values[target] = [
+                parsing.match_option(n, context.options.get("benefits", [])).value for n in names
+            ]
             where[target] = display
         elif column.measure is not None:
             key, point, year = column.measure
