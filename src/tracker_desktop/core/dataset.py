@@ -12,6 +12,7 @@ Date columns are ``datetime64[ns]`` (NaT when empty); yes/no columns are nullabl
 
 from __future__ import annotations
 
+import io
 import json
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -235,74 +236,63 @@ def _to_flags(values: Any) -> pd.Series:
     return pd.Series(values, dtype="float64").astype("Float64").astype("boolean")
 
 
+def _field_sql(expr: str, kind: str) -> str:
+    """One CSV field: numbers as SQLite prints them, text quoted, NULL as nothing."""
+    if kind == DAY:
+        return f"coalesce({_day_sql(expr)}, '')"
+    if kind in (TEXT, CODE, SPARSE):
+        return (
+            f"CASE WHEN {expr} IS NULL THEN '' "
+            f"ELSE '\"' || replace(CAST({expr} AS TEXT), '\"', '\"\"') || '\"' END"
+        )
+    return f"coalesce({expr}, '')"
+
+
 def _read_columns(raw: Any, source: str, columns: tuple[Column, ...]) -> pd.DataFrame:
-    """ONE scan of the table returns every numeric value as one comma-separated text (and
-    each short-text column as one text with a separator), parsed by numpy/pandas."""
-    parts: list[str] = []
-    texts: list[str] = []
-    sparse: list[tuple[str, str]] = []
-    numeric: list[tuple[str, str]] = []
-    for name, expr, kind in columns:
-        if kind in (CODE, TEXT):
-            texts.append(name)
-            continue
-        if kind == SPARSE:
-            sparse.append((name, expr))
-            continue
-        if kind == DAY:
-            parts.append(f"coalesce({_day_sql(expr)}, 'nan')")
+    """ONE scan of the table returns it as one CSV text (built inside SQLite), parsed by
+    pandas' C reader: several times faster than building a Python tuple per row."""
+    names = [name for name, _expr, _kind in columns]
+    fields = " || ',' || ".join(_field_sql(expr, kind) for _name, expr, kind in columns)
+    row = raw.execute(f"SELECT count(*), group_concat({fields}, char(10)) FROM {source}").fetchone()
+    count, text = int(row[0]), row[1]
+    dtypes: dict[str, Any] = {}
+    for name, _expr, kind in columns:
+        if kind in (TEXT, SPARSE):
+            dtypes[name] = object
+        elif kind == CODE:
+            dtypes[name] = "category"
         else:
-            parts.append(f"coalesce({expr}, 'nan')")
-        numeric.append((name, kind))
-    exprs = {name: expr for name, expr, _kind in columns}
-    joined = " || ',' || ".join(parts)
-    aggregates = [f"group_concat({joined}, ',')" if parts else "NULL"]
-    aggregates += [
-        f"group_concat(coalesce(CAST({exprs[name]} AS TEXT), char(30)), char(31))" for name in texts
-    ]
-    row = raw.execute(f"SELECT count(*), {', '.join(aggregates)} FROM {source}").fetchone()
-    count = int(row[0])
-    width = len(numeric)
-    if count and width:
-        matrix = np.fromstring(row[1], dtype=np.float64, sep=",").reshape(count, width)
+            dtypes[name] = np.float64
+    if count and text:
+        frame = pd.read_csv(
+            io.StringIO(text),
+            header=None,
+            names=names,
+            dtype=dtypes,
+            engine="c",
+            keep_default_na=False,
+            na_values={n: [""] for n, _e, k in columns if k not in (TEXT, SPARSE, CODE)},
+            quotechar='"',
+            doublequote=True,
+        )
+        if len(frame) != count:
+            raise ValueError(f"{source}: read {len(frame)} rows of {count}")
     else:
-        matrix = np.empty((count, width), dtype=np.float64)
-    data: dict[str, Any] = {}
-    for position, (name, kind) in enumerate(numeric):
-        column = matrix[:, position]
+        frame = pd.DataFrame({n: pd.Series(dtype=d) for n, d in dtypes.items()})
+    for name, _expr, kind in columns:
+        column = frame[name]
         if kind == INT:
-            data[name] = column.astype(np.int64)
+            frame[name] = column.to_numpy(dtype=np.float64).astype(np.int64)
         elif kind == DAY:
-            data[name] = _to_dates(column)
+            frame[name] = _to_dates(column.to_numpy(dtype=np.float64))
         elif kind == FLAG:
-            data[name] = _to_flags(column)
-        else:
-            data[name] = column
-    kinds = {name: kind for name, _expr, kind in columns}
-    for offset, name in enumerate(texts, start=2):
-        values = row[offset].split("\x1f") if count else []
-        if len(values) != count:  # a separator inside the text itself: read it by row id
-            sparse.append((name, exprs[name]))
-            continue
-        if kinds[name] == CODE:
-            codes = pd.Categorical(values)
-            if "\x1e" in codes.categories:
-                codes = codes.remove_categories(["\x1e"])  # NULL
-            data[name] = codes
-        else:
-            strings = np.array(values, dtype=object)
-            strings[strings == "\x1e"] = None
-            data[name] = strings
-    frame = pd.DataFrame(data)
-    id_expr = exprs.get("id", "")
-    if sparse and not id_expr:
-        raise ValueError(f"{source}: a text column needs the row id to be read")
-    for name, expr in sparse:  # rows that have a value, matched on the row id
-        rows = raw.execute(
-            f"SELECT {id_expr}, {expr} FROM {source} WHERE {expr} IS NOT NULL"
-        ).fetchall()
-        by_id = dict(rows)
-        frame[name] = frame["id"].map(by_id).astype(object) if by_id else None
+            frame[name] = _to_flags(column.to_numpy(dtype=np.float64))
+        elif kind in (TEXT, SPARSE):
+            values = column.to_numpy(dtype=object, copy=True)
+            values[values == ""] = None
+            frame[name] = values
+        elif kind == CODE and "" in column.cat.categories:
+            frame[name] = column.cat.remove_categories([""])  # NULL
     return frame
 
 
