@@ -1460,8 +1460,8 @@ def _validate(plan: RowPlan, where: dict[str, str], context: _Context, today: da
 
     # The validation.*_ok fast paths say "nothing to report" for the common clean row;
     # otherwise the full rules run and give the messages.
-    participant = {k: values.get(k) for k in _PARTICIPANT_CHECKED}
-    if not validation.participant_ok(participant, today):
+    if not validation.participant_ok(values, today):  # reads only _PARTICIPANT_CHECKED keys
+        participant = {k: values.get(k) for k in _PARTICIPANT_CHECKED}
         add(validation.validate_participant(participant, settings, today))
     birth = values.get("date_of_birth")
 
@@ -1504,11 +1504,13 @@ def _validate(plan: RowPlan, where: dict[str, str], context: _Context, today: da
                     "warning",
                 )
             )
+    credentials = 0
     for kind, name_key, date_key in (
         ("certification", "certification", "certification_on"),
         ("degree", "degree", "degree_on"),
     ):
         credential = credential_values(values, kind)
+        credentials += credential is not None
         if credential is None:
             if date_key in values:
                 plan.problems.append(
@@ -1537,11 +1539,7 @@ def _validate(plan: RowPlan, where: dict[str, str], context: _Context, today: da
                 validation.validate_credential(credential, settings, birth, today),
                 {"name": name_key, "earned_on": date_key},
             )
-    if (
-        "gpa" in values
-        and credential_values(values, "degree") is None
-        and credential_values(values, "certification") is None
-    ):
+    if "gpa" in values and not credentials:
         add(validation.check_gpa(values["gpa"], float(settings.get("gpa_scale", 4.0))))
         plan.leftovers.append(f"GPA: {validation.show(values['gpa'])}")
         plan.problems.append(
