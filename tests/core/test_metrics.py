@@ -567,3 +567,23 @@ def test_lean_dataset_gives_the_same_numbers(built: tuple[Repository, dict[str, 
     assert lean.to_dict() == full.to_dict()
     assert lean_data.participants["phone"].isna().all()
     assert list(lean_data.jobs.columns) == list(metrics.load_dataset(repo, AS_OF).jobs.columns)
+
+
+def test_dataset_reads_awkward_text_exactly(repo: Repository) -> None:
+    awkward = 'Ana "Nana", O\'Brien\nJr \x1f王芳'
+    with repo.transaction() as tx:
+        pid = _person(tx, awkward, "2024", D(2024, 1, 3))
+        tx.update("participants", pid, {"last_name": "0042", "phone": ""})
+        tx.insert("jobs", {"participant_id": pid, "employer": 'Café, "Le" Bon', "title": None})
+    dataset = metrics.load_dataset(repo, AS_OF)
+    person = dataset.participants.set_index("id").loc[pid]
+    assert person["first_name"] == awkward
+    assert person["last_name"] == "0042"  # text stays text
+    assert person["phone"] is None  # blank counts as missing
+    assert list(dataset.enrollments["program"]) == ["2024"]
+    assert dataset.programs[-1] == "2024"
+    job = dataset.jobs.iloc[0]
+    assert job["employer"] == 'Café, "Le" Bon'
+    assert job["title"] is None
+    report = metrics.compute(dataset, Filters(program="2024", as_of=AS_OF))
+    assert report.metrics["participants_total"].value == 1

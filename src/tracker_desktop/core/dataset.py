@@ -257,10 +257,8 @@ def _read_columns(raw: Any, source: str, columns: tuple[Column, ...]) -> pd.Data
     count, text = int(row[0]), row[1]
     dtypes: dict[str, Any] = {}
     for name, _expr, kind in columns:
-        if kind in (TEXT, SPARSE):
-            dtypes[name] = object
-        elif kind == CODE:
-            dtypes[name] = "category"
+        if kind in (TEXT, SPARSE, CODE):
+            dtypes[name] = object  # never inferred: "0042" stays text
         else:
             dtypes[name] = np.float64
     if count and text:
@@ -287,12 +285,10 @@ def _read_columns(raw: Any, source: str, columns: tuple[Column, ...]) -> pd.Data
             frame[name] = _to_dates(column.to_numpy(dtype=np.float64))
         elif kind == FLAG:
             frame[name] = _to_flags(column.to_numpy(dtype=np.float64))
-        elif kind in (TEXT, SPARSE):
+        elif kind in (TEXT, SPARSE, CODE):
             values = column.to_numpy(dtype=object, copy=True)
-            values[values == ""] = None
-            frame[name] = values
-        elif kind == CODE and "" in column.cat.categories:
-            frame[name] = column.cat.remove_categories([""])  # NULL
+            values[values == ""] = None  # NULL (or blank): missing
+            frame[name] = pd.Categorical(values) if kind == CODE else values
     return frame
 
 
