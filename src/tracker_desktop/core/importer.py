@@ -22,6 +22,7 @@ import difflib
 import functools
 import gc
 import io
+import itertools
 import json
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -595,12 +596,6 @@ def _header_text(value: object) -> str:
     return parsing.clean_text(value) or ""
 
 
-def _column_values(data: SheetData, header_row: int, index: int) -> list[Any]:
-    return [
-        row[index] for row in data.rows[header_row:] if index < len(row) and row[index] is not None
-    ]
-
-
 def _sniff_kind(values: list[Any], formats: list[str]) -> str:
     """What a column's values look like: percent, date, yesno, number or text."""
     sample = values[:200]
@@ -671,6 +666,7 @@ def _measure_for_header(header: str) -> tuple[str, str | None, int | None] | Non
     return None
 
 
+@_without_gc
 def suggest_profile(
     data: SheetData,
     header_row: int | None = None,
@@ -685,9 +681,10 @@ def suggest_profile(
         profile.decimal = ","
     used: set[str] = set()
     measure_columns: list[tuple[ColumnMapping, str, str | None, int | None]] = []
+    by_column = list(itertools.zip_longest(*data.rows[header_row:]))  # one pass, in C
     for index in range(width):
         header = _header_text(headers[index]) if index < len(headers) else ""
-        values = _column_values(data, header_row, index)
+        values = [v for v in by_column[index] if v is not None] if index < len(by_column) else []
         kind = _sniff_kind(values, data.formats.get(index, []))
         column = ColumnMapping(index, header)
         key, reason = _suggest_for_header(header)
@@ -766,6 +763,7 @@ def _looks_decimal_comma(data: SheetData, header_row: int) -> bool:
     return hits > 0
 
 
+@_without_gc
 def apply_profile(data: SheetData, profile: ImportProfile) -> ImportProfile:
     """``profile`` matched to this sheet's columns: by header text first, then by letter.
 
