@@ -596,6 +596,12 @@ def _header_text(value: object) -> str:
     return parsing.clean_text(value) or ""
 
 
+def _column_values(data: SheetData, header_row: int, index: int) -> list[Any]:
+    return [
+        row[index] for row in data.rows[header_row:] if index < len(row) and row[index] is not None
+    ]
+
+
 def _sniff_kind(values: list[Any], formats: list[str]) -> str:
     """What a column's values look like: percent, date, yesno, number or text."""
     sample = values[:200]
