@@ -235,3 +235,16 @@ def test_bars_can_be_picked_with_the_keyboard(qtbot, dashboard) -> None:  # type
     assert "Graduated: 1" in chart.plot.toolTip()
     qtbot.keyClick(chart.plot, Qt.Key.Key_Return)
     assert page.drill.names() == ["Ben Test"]
+
+
+def test_leaving_frees_the_snapshot_and_numbers_survive(qtbot, dashboard) -> None:  # type: ignore[no-untyped-def]
+    window, page = dashboard
+    assert page.dataset is not None
+    window.show_screen("participants")
+    assert page.dataset is None  # memory released while the dashboard is hidden
+    window.show_screen("dashboard")
+    assert page.tiles["employment_rate"].value.text() == "50%"
+    qtbot.mouseClick(page.tiles["employment_rate"], Qt.MouseButton.LeftButton)
+    assert page.drill.names() == ["Ana Test"]
+    page.program.setCurrentIndex(page.program.findText("Pipeline"))  # reloads
+    assert page.tiles["participants_total"].value.text() == "3"

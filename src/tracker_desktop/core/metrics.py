@@ -542,6 +542,15 @@ class MetricsReport:
     derived: Derived = field(repr=False)
     organisation: str = ""
 
+    def slim(self) -> None:
+        """Drop the per-row tables except the participants (enough for every number,
+        statement and participants_behind); frees most of the memory at 100k."""
+        empty = pd.DataFrame()
+        self.derived.followups = empty
+        self.derived.measure_pairs = empty
+        self.derived.measurements = empty
+        self.derived.credentials = empty
+
     def statements(self, keys: Iterable[str] | None = None) -> list[str]:
         chosen = list(keys) if keys is not None else list(self.metrics)
         return [self.metrics[k].statement for k in chosen if k in self.metrics]

@@ -709,6 +709,14 @@ class DashboardPage(Page):
         self._outcome_rows = []
         self.status.setText("")
 
+    def hideEvent(self, event: Any) -> None:
+        """Leaving the dashboard: keep the numbers, free the snapshot (the next filter
+        change reloads it)."""
+        self.dataset = None
+        if self.report is not None:
+            self.report.slim()
+        super().hideEvent(event)
+
     def _on_data_changed(self, _what: str) -> None:
         self._dirty = True
         if self.isVisible() and self.session.is_open:
