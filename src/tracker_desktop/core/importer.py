@@ -1770,7 +1770,7 @@ class _Bulk:
                         children.append(summary)
                 else:
                     own.append((name, values[id_at], owner, summary))
-        staff, reason, encode = self.tx.staff, self.tx.reason, _AUDIT_JSON.encode
+        staff, reason, encode = self.tx.staff, self.tx.reason, _audit_json
         audit = [
             (at, staff, "insert", name, row_id, owner, encode(summary), reason, batch_id)
             for name, row_id, owner, summary in own
@@ -1784,7 +1784,27 @@ class _Bulk:
             )
 
 
-_AUDIT_JSON = json.JSONEncoder(ensure_ascii=False, default=str)
+def _audit_json_encoder() -> Callable[[Any], str]:
+    """``json.dumps(value, ensure_ascii=False, default=str)``, made once: the C encoder
+    behind ``json.dumps`` is otherwise set up again for each of thousands of summaries."""
+    from json import encoder
+
+    plain = json.JSONEncoder(ensure_ascii=False, default=str).encode
+    make = getattr(encoder, "c_make_encoder", None)
+    escape = getattr(encoder, "c_encode_basestring", None)
+    if make is None or escape is None:  # no C accelerator: the plain (same) encoder
+        return plain
+    chunks = make(None, str, escape, None, ": ", ", ", False, False, True)
+
+    def encode(value: Any) -> str:
+        if not isinstance(value, dict):
+            return plain(value)
+        return "".join(chunks(value, 0))
+
+    return encode
+
+
+_audit_json = _audit_json_encoder()
 
 
 @_without_gc
