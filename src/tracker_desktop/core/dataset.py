@@ -43,9 +43,14 @@ DETAIL_ONLY: dict[str, frozenset[str]] = {
             "housing_status",
             "education_at_entry",
             "import_batch_id",
+            "date_of_birth",
         }
     ),
+    "enrollments": frozenset({"progress_pct"}),
     "jobs": frozenset({"employer", "title", "hours_per_week"}),
+    "promotions": frozenset({"id", "title"}),
+    "credentials": frozenset({"id", "kind"}),
+    "participant_benefits": frozenset({"id", "benefit"}),
     "followups": frozenset({"employer", "hourly_wage", "enrollment_id"}),
     "legal_barriers": frozenset({"barrier_type", "status", "resolved_on", "id"}),
 }
