@@ -121,7 +121,7 @@ DEFINITIONS: dict[str, Definition] = {
         COUNT,
         "Participants in the population whose counted enrollment has no exit date, or an "
         "exit date after the as-of date.",
-        "{value} participants are active in the program today{extra}.",
+        "{value} participants are active in the program{extra}.",
     ),
     "participants_exited": Definition(
         "Exited participants",
