@@ -983,6 +983,12 @@ class DashboardPage(Page):
 
     def _toggle_definitions(self, shown: bool) -> None:
         self.definitions.setVisible(shown)
+        if shown:
+            total = max(self.splitter.height(), 300)
+            drill = self.splitter.sizes()[2] if self.drill.isVisible() else 0
+            self.splitter.setSizes(
+                [int((total - drill) * 0.55), int((total - drill) * 0.45), drill]
+            )
 
 
 def definitions_html(report: metrics.MetricsReport) -> str:

@@ -93,6 +93,7 @@ class TargetsTab(QWidget):
             spin.setDecimals(0)
             spin.setSuffix(" %")
             spin.setSpecialValueText("No target")
+            spin.setMinimumWidth(120)
             spin.setAccessibleName(f"Target for {definition.label}")
             spin.setToolTip(definition.text)
             stored = self._stored.get(key)
