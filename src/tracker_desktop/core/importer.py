@@ -1572,20 +1572,25 @@ def _validate(plan: RowPlan, where: dict[str, str], context: _Context, today: da
         )
 
 
+_JOB_FIELDS = (  # job column <- row field
+    ("employer", "employer"),
+    ("title", "job_title"),
+    ("started_on", "job_started_on"),
+    ("ended_on", "job_ended_on"),
+    ("hourly_wage", "hourly_wage"),
+    ("hours_per_week", "hours_per_week"),
+)
+
+
 def job_values(values: Mapping[str, Any]) -> dict[str, Any] | None:
     """The job a row describes, or None when it describes none."""
-    details = {
-        "employer": values.get("employer"),
-        "title": values.get("job_title"),
-        "started_on": values.get("job_started_on"),
-        "ended_on": values.get("job_ended_on"),
-        "hourly_wage": values.get("hourly_wage"),
-        "hours_per_week": values.get("hours_per_week"),
-    }
-    has_details = any(v is not None for v in details.values())
-    if not has_details and values.get("employed") is not True:
+    job: dict[str, Any] = {}
+    for key, source in _JOB_FIELDS:
+        value = values.get(source)
+        if value is not None:
+            job[key] = value
+    if not job and values.get("employed") is not True:
         return None
-    job = {k: v for k, v in details.items() if v is not None}
     if "employer_benefits" in values:
         job["employer_benefits"] = values["employer_benefits"]
     return job
