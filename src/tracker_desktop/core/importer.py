@@ -1273,8 +1273,10 @@ def _compile(
     else:
         parse = parsing.parse_text
     # Parsers are pure: a value met before (a program, a Yes, a date, a first name) is
-    # answered from the column's memo instead of being parsed again.
-    parse = _memoized(parse, 20_000)
+    # answered from the column's memo instead of being parsed again.  Dates and amounts
+    # repeat over a few thousand values; free text may never repeat, so its memo stays
+    # small (memory stays bounded on wide files of notes or e-mails).
+    parse = _memoized(parse, 20_000 if kind in ("date", "money") else 2_000)
     measure: tuple[str, str, Any] | None = None
     custom: str | None = None
     option_list = spec.option_list if spec is not None and spec.kind == "option" else None
