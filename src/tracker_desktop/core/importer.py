@@ -31,7 +31,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Literal, ParamSpec, TypeVar
 
-from sqlalchemy import Connection, Date, func, insert, select, update
+from sqlalchemy import Connection, Date, Select, bindparam, func, insert, select, update
 
 from tracker_desktop.core import parsing, schema, validation
 from tracker_desktop.core.parsing import DateOrder, Parsed, ParseError
@@ -1676,6 +1676,13 @@ def _report(progress: ProgressCallback, done: int, total: int, label: str) -> No
         raise ImportCancelledError()
 
 
+@functools.cache
+def _table_order() -> tuple[str, ...]:
+    """Table names, parents before children (``sorted_tables`` sorts anew on every call).
+    Plain str: SQLAlchemy's quoted_name (a str subclass) binds slowly."""
+    return tuple(str(t.name) for t in schema.metadata.sorted_tables)
+
+
 class _Bulk:
     """Collects inserts per table with ids assigned up front, then writes each table with
     one DB-API executemany (the import's fast path).
@@ -1744,8 +1751,7 @@ class _Bulk:
         return keys, params
 
     def flush(self) -> None:
-        # Plain str names: SQLAlchemy's quoted_name (a str subclass) binds slowly.
-        order = [str(t.name) for t in schema.metadata.sorted_tables if t.name in self.rows]
+        order = [name for name in _table_order() if name in self.rows]
         audit: list[tuple[Any, ...]] = []
         batch_id = self.tx.import_batch_id
         to_db = schema.audit_log.c.at.type._cached_bind_processor(self.dialect)
@@ -1979,8 +1985,23 @@ def _merge(tx: Writer, pid: int, plan: RowPlan) -> None:
 def _existing(tx: Writer | None, table: str, pid: int) -> list[dict[str, Any]]:
     if tx is None:
         return []
+    return [dict(r) for r in tx.conn.execute(_rows_of(table), {"pid": pid}).mappings()]
+
+
+@functools.cache
+def _custom_value_of() -> Select[Any]:
+    t = schema.custom_values
+    return select(t.c.id, t.c.value).where(
+        t.c.participant_id == bindparam("pid"), t.c.field_id == bindparam("field")
+    )
+
+
+@functools.cache
+def _rows_of(table: str) -> Select[Any]:
+    """SELECT a participant's rows of ``table`` (built once; the merge path runs it for
+    every row it merges)."""
     t = schema.metadata.tables[table]
-    return [dict(r) for r in tx.conn.execute(select(t).where(t.c.participant_id == pid)).mappings()]
+    return select(t).where(t.c.participant_id == bindparam("pid"))
 
 
 def _already(existing: list[dict[str, Any]], row: Mapping[str, Any], keys: Sequence[str]) -> bool:
@@ -2061,7 +2082,7 @@ def _add_children(
         if merging is not None:
             t = schema.custom_values
             current = merging.conn.execute(
-                select(t.c.id, t.c.value).where(t.c.participant_id == pid, t.c.field_id == field_id)
+                _custom_value_of(), {"pid": pid, "field": field_id}
             ).first()
             if current is not None:
                 if current.value != text:
