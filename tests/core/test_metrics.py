@@ -587,3 +587,60 @@ def test_dataset_reads_awkward_text_exactly(repo: Repository) -> None:
     assert job["title"] is None
     report = metrics.compute(dataset, Filters(program="2024", as_of=AS_OF))
     assert report.metrics["participants_total"].value == 1
+
+
+def _same_numbers(repo: Repository, refreshed: metrics.Dataset) -> None:
+    full = metrics.load_dataset(repo, AS_OF)
+    expected = metrics.compute(full, Filters(as_of=AS_OF)).to_dict()
+    assert metrics.compute(refreshed, Filters(as_of=AS_OF)).to_dict() == expected
+
+
+def test_refresh_reads_only_what_changed(built: tuple[Repository, dict[str, int]]) -> None:
+    repo, ids = built
+    before = metrics.load_dataset(repo, AS_OF)
+    assert metrics.refresh_dataset(repo, before) is before  # nothing saved since
+    with repo.transaction() as tx:  # Cara gets a job
+        tx.insert(
+            "jobs",
+            {"participant_id": ids["P3"], "started_on": D(2025, 4, 1), "hourly_wage": 16.0},
+        )
+    after = metrics.refresh_dataset(repo, before)
+    assert after.jobs is not before.jobs
+    assert after.stage_history is before.stage_history  # untouched tables are kept
+    _same_numbers(repo, after)
+    assert metrics.compute(after, Filters(as_of=AS_OF)).metrics["employment_rate"].value == 1.0
+
+    with repo.transaction() as tx:  # a new target: no table re-read, new target used
+        tx.conn.execute(
+            text("UPDATE metric_targets SET target = 0.9 WHERE metric_key = 'employment_rate'")
+        )
+        tx.audit("update", "metric_targets", None, None, "employment_rate", 0.75, 0.9)
+    again = metrics.refresh_dataset(repo, after)
+    assert again.jobs is after.jobs and again.targets["employment_rate"] == 0.9
+    _same_numbers(repo, again)
+
+
+def test_refresh_after_archive_delete_and_bulk_work(
+    built: tuple[Repository, dict[str, int]],
+) -> None:
+    repo, ids = built
+    data = metrics.load_dataset(repo, AS_OF)
+    with repo.transaction() as tx:
+        tx.update("participants", ids["P1"], {"archived_at": tx.at})  # archive: full reload
+    data = metrics.refresh_dataset(repo, data)
+    _same_numbers(repo, data)
+    with repo.transaction() as tx:
+        tx.update("participants", ids["P1"], {"archived_at": None})  # restore
+    data = metrics.refresh_dataset(repo, data)
+    _same_numbers(repo, data)
+    assert "Ana" in set(data.participants["first_name"])
+    repo.delete("participants", ids["P2"])  # children go by cascade, unaudited
+    data = metrics.refresh_dataset(repo, data)
+    _same_numbers(repo, data)
+    assert not data.followups["participant_id"].isin([ids["P2"]]).any()
+    from tracker_desktop.core import demo
+
+    demo.generate(repo, 20)  # bulk inserts with one "demo" audit row: full reload
+    data = metrics.refresh_dataset(repo, data)
+    _same_numbers(repo, data)
+    assert len(data.participants) == 6 - 1 + 20

@@ -315,6 +315,8 @@ class Dataset:
     measures: pd.DataFrame
     stages: pd.DataFrame
     as_of: date = field(default_factory=date.today)
+    details: bool = True  # False: export-only columns left empty (see DETAIL_ONLY)
+    audit_id: int = 0  # the newest audit_log row this snapshot includes
     targets: dict[str, float] = field(default_factory=dict)
     followup_days: list[int] = field(default_factory=lambda: [30, 90, 180, 365])
     programs: list[str] = field(default_factory=list)
@@ -332,75 +334,107 @@ class Dataset:
         }
 
 
-def load_dataset(repo: Repository, as_of: date | None = None, *, details: bool = True) -> Dataset:
-    """Read every table the metrics and exports need in one read transaction.
+# Which frame each audited table feeds (refresh_dataset re-reads only those).
+_FRAME_OF_TABLE: dict[str, str] = {
+    "participants": "participants",
+    "enrollments": "enrollments",
+    "stage_history": "stage_history",
+    "assessments": "assessment_totals",
+    "jobs": "jobs",
+    "promotions": "promotions",
+    "credentials": "credentials",
+    "measurements": "measurements",
+    "followups": "followups",
+    "followup_benefits": "followups",
+    "participant_benefits": "participant_benefits",
+    "legal_barriers": "legal_barriers",
+}
+# Tables the dataset never reads: their changes need no reload.
+_UNREAD_TABLES = frozenset(
+    {"notes", "weekly_hours", "custom_values", "survey_responses", "survey_answers", "staff"}
+)
+_READ_SETTINGS = ("followup_days", "organisation_name")
+_CHILD_FRAMES = (
+    *_COLUMN_TABLES,
+    "assessment_totals",
+    *(
+        n
+        for n in _ROW_TABLES
+        if n
+        not in (
+            "participants",
+            "measures",
+            "stages",
+        )
+    ),
+)
 
-    ``as_of`` (default today) only matters for ``assessment_totals``, which are summed in
-    SQL up to that day; compute metrics for the same as-of date.  ``details=False`` skips
-    the columns only exports show (contact details, employers, legal barriers, ...;
-    see DETAIL_ONLY): faster and lighter, same metrics.
-    """
-    as_of = as_of or date.today()
-    frames: dict[str, pd.DataFrame] = {}
-    with repo.reading() as conn:
-        raw = conn.connection.dbapi_connection
-        assert raw is not None
-        for name, (source, columns) in (*_ROW_TABLES.items(), *_COLUMN_TABLES.items()):
-            skipped = frozenset() if details else DETAIL_ONLY.get(name, frozenset())
-            kept = tuple(c for c in columns if c[0] not in skipped)
-            if kept and (name != "legal_barriers" or details):
-                frame = _read_columns(raw, source, kept)
-            else:
-                frame = pd.DataFrame({c[0]: pd.Series(dtype=object) for c in kept})
-            for column_name, _expr, _kind in columns:
-                if column_name in skipped:
-                    frame[column_name] = None
-            frames[name] = frame[[c[0] for c in columns]]
-        frames["assessment_totals"] = _read_columns(raw, *_assessment_totals(as_of))
-        benefit_counts = dict(
+
+def _read_frame(raw: Any, name: str, as_of: date, details: bool) -> pd.DataFrame:
+    if name == "assessment_totals":
+        return _read_columns(raw, *_assessment_totals(as_of))
+    source, columns = _ROW_TABLES[name] if name in _ROW_TABLES else _COLUMN_TABLES[name]
+    skipped = frozenset() if details else DETAIL_ONLY.get(name, frozenset())
+    kept = tuple(c for c in columns if c[0] not in skipped)
+    if kept and (name != "legal_barriers" or details):
+        frame = _read_columns(raw, source, kept)
+    else:
+        frame = pd.DataFrame({c[0]: pd.Series(dtype=object) for c in kept})
+    for column_name, _expr, _kind in columns:
+        if column_name in skipped:
+            frame[column_name] = None
+    frame = frame[[c[0] for c in columns]]
+    if name == "followups":
+        counts = dict(
             raw.execute(
                 "SELECT followup_id, count(*) FROM followup_benefits GROUP BY followup_id"
             ).fetchall()
         )
-        archived = raw.execute(
-            "SELECT count(*) FROM participants WHERE archived_at IS NOT NULL"
-        ).fetchone()[0]
-        targets = {
-            str(k): float(v)
-            for k, v in raw.execute("SELECT metric_key, target FROM metric_targets").fetchall()
-        }
-        settings = {
-            str(k): v
-            for k, v in raw.execute(
-                "SELECT key, value FROM settings WHERE key IN "
-                "('followup_days', 'organisation_name')"
-            ).fetchall()
-        }
-        programs = [
-            str(r[0])
-            for r in raw.execute(
-                "SELECT value FROM option_items WHERE list_name = 'programs' ORDER BY position, id"
-            ).fetchall()
-        ]
-    followups = frames["followups"]
-    followups["benefit_count"] = (
-        followups["id"].map(benefit_counts).fillna(0).astype(np.int64)
-        if benefit_counts
-        else np.zeros(len(followups), dtype=np.int64)
-    )
-    if archived:  # leave out everything attached to archived participants
-        live = frames["participants"]["id"].to_numpy()
-        for name in (*_COLUMN_TABLES, "assessment_totals"):
-            frame = frames[name]
-            frames[name] = frame[frame["participant_id"].isin(live)].reset_index(drop=True)
+        frame["benefit_count"] = (
+            frame["id"].map(counts).fillna(0).astype(np.int64)
+            if counts
+            else np.zeros(len(frame), dtype=np.int64)
+        )
+    return frame
+
+
+def _audit_high_water(raw: Any) -> int:
+    return int(raw.execute("SELECT coalesce(max(id), 0) FROM audit_log").fetchone()[0])
+
+
+def _assemble(
+    raw: Any, frames: dict[str, pd.DataFrame], as_of: date, details: bool, audit_id: int
+) -> Dataset:
+    """Small tables and settings (always re-read), archived participants left out."""
+    targets = {
+        str(k): float(v)
+        for k, v in raw.execute("SELECT metric_key, target FROM metric_targets").fetchall()
+    }
+    settings = {
+        str(k): v
+        for k, v in raw.execute(
+            "SELECT key, value FROM settings WHERE key IN (?, ?)", _READ_SETTINGS
+        ).fetchall()
+    }
+    programs = [
+        str(r[0])
+        for r in raw.execute(
+            "SELECT value FROM option_items WHERE list_name = 'programs' ORDER BY position, id"
+        ).fetchall()
+    ]
+    live = frames["participants"]["id"].to_numpy()
+    for name in _CHILD_FRAMES:  # leave out everything attached to archived participants
+        frame = frames[name]
+        kept = frame["participant_id"].isin(live).to_numpy()
+        if not kept.all():
+            frames[name] = frame[kept].reset_index(drop=True)
     frames["stages"] = (
         frames["stages"].sort_values(["position", "id"], kind="stable").reset_index(drop=True)
     )
     frames["measures"] = frames["measures"].sort_values("id").reset_index(drop=True)
     measure_keys = dict(zip(frames["measures"]["id"], frames["measures"]["key"], strict=True))
-    frames["measurements"]["measure"] = (
-        frames["measurements"]["measure_id"].map(measure_keys).astype("category")
-    )
+    measurements = frames["measurements"]
+    measurements["measure"] = measurements["measure_id"].map(measure_keys).astype("category")
     followup_days = [30, 90, 180, 365]
     if "followup_days" in settings:
         try:
@@ -423,8 +457,75 @@ def load_dataset(repo: Repository, as_of: date | None = None, *, details: bool =
         followup_days=followup_days,
         programs=programs,
         organisation=organisation,
+        details=details,
+        audit_id=audit_id,
         **frames,
     )
+
+
+def _load_all(raw: Any, as_of: date, details: bool) -> Dataset:
+    audit_id = _audit_high_water(raw)
+    names = [*_ROW_TABLES, *_COLUMN_TABLES, "assessment_totals"]
+    frames = {name: _read_frame(raw, name, as_of, details) for name in names}
+    return _assemble(raw, frames, as_of, details, audit_id)
+
+
+def load_dataset(repo: Repository, as_of: date | None = None, *, details: bool = True) -> Dataset:
+    """Read every table the metrics and exports need in one read transaction.
+
+    ``as_of`` (default today) only matters for ``assessment_totals``, which are summed in
+    SQL up to that day; compute metrics for the same as-of date.  ``details=False`` skips
+    the columns only exports show (contact details, employers, legal barriers, ...;
+    see DETAIL_ONLY): faster and lighter, same metrics.
+    """
+    with repo.reading() as conn:
+        raw = conn.connection.dbapi_connection
+        assert raw is not None
+        return _load_all(raw, as_of or date.today(), details)
+
+
+def changed_frames(raw: Any, since_audit_id: int) -> set[str] | None:
+    """The frames that saved changes since ``since_audit_id`` touch, from the audit log;
+    None when a change cannot be pinned to tables (bulk work, settings, option lists...)."""
+    rows = raw.execute(
+        "SELECT DISTINCT table_name, action, field FROM audit_log WHERE id > ?",
+        (since_audit_id,),
+    ).fetchall()
+    frames: set[str] = set()
+    for table, action, field_name in rows:
+        if table in _UNREAD_TABLES:
+            continue
+        if table in ("settings", "metric_targets"):
+            continue  # drafts and other settings; the ones read are re-read every time
+        if table == "participants" and field_name == "archived_at":
+            return None  # a restored participant brings back rows the snapshot dropped
+        if action not in ("insert", "update", "delete") or table not in _FRAME_OF_TABLE:
+            return None
+        frames.add(_FRAME_OF_TABLE[table])
+    return frames
+
+
+def refresh_dataset(repo: Repository, dataset: Dataset) -> Dataset:
+    """``dataset`` brought up to date in one read transaction: only the tables the audit
+    log shows as changed since it was read are read again (everything when in doubt)."""
+    with repo.reading() as conn:
+        raw = conn.connection.dbapi_connection
+        assert raw is not None
+        audit_id = _audit_high_water(raw)
+        if audit_id == dataset.audit_id:
+            return dataset
+        changed = changed_frames(raw, dataset.audit_id)
+        if changed is None or audit_id < dataset.audit_id:
+            return _load_all(raw, dataset.as_of, dataset.details)
+        frames = {name: getattr(dataset, name) for name in (*_ROW_TABLES, *_COLUMN_TABLES)}
+        frames["assessment_totals"] = dataset.assessment_totals
+        for name in changed:
+            frames[name] = _read_frame(raw, name, dataset.as_of, dataset.details)
+        frames = {
+            name: frame.copy() if name == "measurements" else frame
+            for name, frame in frames.items()
+        }
+        return _assemble(raw, frames, dataset.as_of, dataset.details, audit_id)
 
 
 def to_timestamp(day: date | None) -> pd.Timestamp | None:

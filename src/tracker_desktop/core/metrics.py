@@ -35,7 +35,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from tracker_desktop.core.dataset import Dataset, load_dataset
+from tracker_desktop.core.dataset import Dataset, load_dataset, refresh_dataset
 
 __all__ = [
     "DEFINITIONS",
@@ -51,6 +51,7 @@ __all__ = [
     "format_value",
     "load_dataset",
     "participants_behind",
+    "refresh_dataset",
 ]
 
 PERCENT = "percent"

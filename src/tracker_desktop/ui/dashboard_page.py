@@ -734,8 +734,9 @@ class DashboardPage(Page):
         self._show_message("")
         repo = self.session.require_repo()
         cached = self.dataset
-        if reload or self._dirty or cached is None or cached.as_of != filters.as_of:
-            cached = None
+        if cached is not None and cached.as_of != filters.as_of:
+            cached = None  # assessments are summed up to the as-of date: read again
+        stale = reload or self._dirty
         self._dirty = False
         self._generation += 1
         generation = self._generation
@@ -743,11 +744,12 @@ class DashboardPage(Page):
 
         def work(progress: Callable[..., bool]) -> Computed:
             started = time.perf_counter()
-            dataset = (
-                cached
-                if cached is not None
-                else metrics.load_dataset(repo, filters.as_of, details=False)
-            )
+            if cached is None:
+                dataset = metrics.load_dataset(repo, filters.as_of, details=False)
+            elif stale:  # re-read only the tables saved changes touched
+                dataset = metrics.refresh_dataset(repo, cached)
+            else:
+                dataset = cached
             progress(1, 2, "Computing")
             report = metrics.compute(dataset, filters)
             return Computed(dataset, report, time.perf_counter() - started, generation)
