@@ -644,3 +644,14 @@ def test_refresh_after_archive_delete_and_bulk_work(
     data = metrics.refresh_dataset(repo, data)
     _same_numbers(repo, data)
     assert len(data.participants) == 6 - 1 + 20
+
+
+def test_refresh_to_another_as_of_date(built: tuple[Repository, dict[str, int]]) -> None:
+    repo = built[0]
+    data = metrics.load_dataset(repo, AS_OF)
+    later = D(2025, 8, 1)  # Ana's July assessment now counts
+    moved = metrics.refresh_dataset(repo, data, later)
+    assert moved.as_of == later and moved.jobs is data.jobs
+    expected = metrics.compute(metrics.load_dataset(repo, later), Filters(as_of=later))
+    assert metrics.compute(moved, Filters(as_of=later)).to_dict() == expected.to_dict()
+    assert expected.metrics["pass_rate.apprentice_level_2"].denominator == 2

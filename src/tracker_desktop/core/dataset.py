@@ -505,27 +505,31 @@ def changed_frames(raw: Any, since_audit_id: int) -> set[str] | None:
     return frames
 
 
-def refresh_dataset(repo: Repository, dataset: Dataset) -> Dataset:
+def refresh_dataset(repo: Repository, dataset: Dataset, as_of: date | None = None) -> Dataset:
     """``dataset`` brought up to date in one read transaction: only the tables the audit
-    log shows as changed since it was read are read again (everything when in doubt)."""
+    log shows as changed since it was read are read again (everything when in doubt).
+    A different ``as_of`` re-sums the assessments up to that day too."""
+    as_of = as_of or dataset.as_of
     with repo.reading() as conn:
         raw = conn.connection.dbapi_connection
         assert raw is not None
         audit_id = _audit_high_water(raw)
-        if audit_id == dataset.audit_id:
+        if audit_id == dataset.audit_id and as_of == dataset.as_of:
             return dataset
         changed = changed_frames(raw, dataset.audit_id)
         if changed is None or audit_id < dataset.audit_id:
-            return _load_all(raw, dataset.as_of, dataset.details)
+            return _load_all(raw, as_of, dataset.details)
+        if as_of != dataset.as_of:
+            changed.add("assessment_totals")
         frames = {name: getattr(dataset, name) for name in (*_ROW_TABLES, *_COLUMN_TABLES)}
         frames["assessment_totals"] = dataset.assessment_totals
         for name in changed:
-            frames[name] = _read_frame(raw, name, dataset.as_of, dataset.details)
+            frames[name] = _read_frame(raw, name, as_of, dataset.details)
         frames = {
             name: frame.copy() if name == "measurements" else frame
             for name, frame in frames.items()
         }
-        return _assemble(raw, frames, dataset.as_of, dataset.details, audit_id)
+        return _assemble(raw, frames, as_of, dataset.details, audit_id)
 
 
 def to_timestamp(day: date | None) -> pd.Timestamp | None:

@@ -734,9 +734,8 @@ class DashboardPage(Page):
         self._show_message("")
         repo = self.session.require_repo()
         cached = self.dataset
-        if cached is not None and cached.as_of != filters.as_of:
-            cached = None  # assessments are summed up to the as-of date: read again
-        stale = reload or self._dirty
+        # assessments are summed up to the as-of date: a new date re-reads them
+        stale = reload or self._dirty or (cached is not None and cached.as_of != filters.as_of)
         self._dirty = False
         self._generation += 1
         generation = self._generation
@@ -747,7 +746,7 @@ class DashboardPage(Page):
             if cached is None:
                 dataset = metrics.load_dataset(repo, filters.as_of, details=False)
             elif stale:  # re-read only the tables saved changes touched
-                dataset = metrics.refresh_dataset(repo, cached)
+                dataset = metrics.refresh_dataset(repo, cached, filters.as_of)
             else:
                 dataset = cached
             progress(1, 2, "Computing")
