@@ -59,6 +59,9 @@ def test_unlock_window_suffix_matches_the_vault() -> None:
 
 
 @pytest.mark.slow
+@pytest.mark.skipif(
+    sys.platform != "linux", reason="XDG_DATA_HOME only redirects the demo folder on Linux"
+)
 def test_demo_start_also_keeps_them_lazy(tmp_path: Path) -> None:
     # `make run` path: the demo tracker is generated first, then the unlock window shows.
     state = _probe(tmp_path, "--demo")
