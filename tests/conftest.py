@@ -37,9 +37,7 @@ def _no_leftover_threads() -> Iterator[None]:
     before = {t.ident for t in threading.enumerate()}
     yield
     leftover = [
-        t
-        for t in threading.enumerate()
-        if t.ident not in before and t.is_alive() and not t.daemon
+        t for t in threading.enumerate() if t.ident not in before and t.is_alive() and not t.daemon
     ]
     for thread in leftover:
         thread.join(timeout=5)
