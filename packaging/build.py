@@ -44,14 +44,49 @@ def render_icons(folder: Path) -> None:
     _app = QGuiApplication.instance() or QGuiApplication([])
     folder.mkdir(parents=True, exist_ok=True)
     renderer = QSvgRenderer(str(SRC / "tracker_desktop" / "resources" / "icon.svg"))
-    for name, size in (("tracker.png", 512), ("tracker.ico", 256), ("tracker.icns", 512)):
+
+    def render(size: int) -> QImage:
         image = QImage(size, size, QImage.Format.Format_ARGB32)
         image.fill(Qt.GlobalColor.transparent)
         painter = QPainter(image)
         renderer.render(painter)
         painter.end()
-        if not image.save(str(folder / name)):
+        return image
+
+    for name, size in (("tracker.png", 512), ("tracker.icns", 512)):
+        if not render(size).save(str(folder / name)):
             print(f"note: could not write {name} (no Qt image plugin); default icon used")
+    (folder / "tracker.ico").write_bytes(ico_bytes([png_bytes(render(n)) for n in ICO_SIZES]))
+
+
+ICO_SIZES = (16, 24, 32, 48, 64, 128, 256)
+
+
+def png_bytes(image: object) -> bytes:
+    from PySide6.QtCore import QBuffer, QByteArray, QIODevice
+
+    data = QByteArray()
+    buffer = QBuffer(data)
+    buffer.open(QIODevice.OpenModeFlag.WriteOnly)
+    image.save(buffer, "PNG")  # type: ignore[attr-defined]
+    buffer.close()
+    return bytes(data.data())
+
+
+def ico_bytes(pngs: list[bytes]) -> bytes:
+    """A Windows .ico holding one PNG per size (16 px for lists ... 256 px for Explorer)."""
+    import struct
+
+    header = struct.pack("<HHH", 0, 1, len(pngs))
+    offset = 6 + 16 * len(pngs)
+    entries, blobs = b"", b""
+    for png in pngs:
+        width, height = struct.unpack(">II", png[16:24])  # from the PNG IHDR chunk
+        entries += struct.pack(
+            "<BBBBHHII", width % 256, height % 256, 0, 0, 1, 32, len(png), offset + len(blobs)
+        )
+        blobs += png
+    return header + entries + blobs
 
 
 def executables(dist: Path, mode: str) -> dict[str, Path]:
