@@ -33,7 +33,7 @@ bench: $(STAMP)
 	$(PY) -m bench.run_all
 
 package: $(STAMP)
-	$(PY) packaging/build.py
+	$(PY) packaging/build.py --self-test
 
 clean:
 	rm -rf build dist .pytest_cache .mypy_cache .ruff_cache
