@@ -9,7 +9,7 @@ from typing import Any
 
 import openpyxl
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from tests.conftest import SAMPLE_TRACKER
 from tests.helpers import add_participant
@@ -518,3 +518,46 @@ def test_repeated_unknown_headers_become_separate_custom_fields(tmp_path: Path) 
     path = write_csv(tmp_path / "r.csv", "First name,Last name,Shoe,Shoe\nAna,Reyes,38,39\n")
     profile = importer.suggest_profile(importer.read_table(path))
     assert [c.target for c in profile.columns[2:]] == ["custom:Shoe", "custom:Shoe (D)"]
+
+
+def test_a_large_import_written_in_batches_keeps_every_row_and_its_audit(
+    repo: Repository, tmp_path: Path
+) -> None:
+    """Over _FLUSH_EVERY rows the import writes in several batches inside ONE transaction:
+    every record keeps its rows, one audit row each, a later in-sheet duplicate merges into
+    a record written in an earlier batch, and undo takes all of it back out."""
+    count = importer._FLUSH_EVERY * 2 + 7
+    lines = ["First name,Last name,Program,Date of enrollment,Certification"] + [
+        f"P{i},Person,Pipeline,2024-01-03,{'ServSafe' if i % 2 else ''}" for i in range(count)
+    ]
+    lines.append("P3,Person,Pipeline,2024-01-03,Forklift")  # same person as row 5
+    path = write_csv(tmp_path / "many.csv", "\n".join(lines) + "\n")
+    result = import_file(repo, path)
+    assert (result.created, result.updated) == (count, 1)
+    assert repo.count("participants") == count
+    assert repo.count("enrollments") == count
+    everyone = people(repo)
+    assert sorted(c["name"] for c in everyone["P3"]["credentials"]) == ["Forklift", "ServSafe"]
+    assert [c["name"] for c in everyone[f"P{count - 2}"]["credentials"]] == ["ServSafe"]
+    audit = schema.audit_log
+    with repo.reading() as conn:
+        rows = conn.execute(
+            select(audit.c.row_id, audit.c.new_value, audit.c.import_batch_id).where(
+                audit.c.table_name == "participants", audit.c.action == "insert"
+            )
+        ).all()
+        enrollment_rows = conn.execute(
+            select(func.count()).where(audit.c.table_name == "enrollments")
+        ).scalar_one()
+    assert len(rows) == count
+    assert enrollment_rows == 0  # each created record's audit row holds its enrollment
+    assert {r.import_batch_id for r in rows} == {result.batch_id}
+    for row in rows:  # also the records at each batch's edge
+        summary = json.loads(row.new_value)
+        assert [e["program"] for e in summary["enrollments"]] == ["Pipeline"], summary
+        number = int(summary["first_name"][1:])
+        expected = ["ServSafe"] if number % 2 else []
+        assert [c["name"] for c in summary.get("credentials", [])] == expected, summary
+    importer.undo_import(repo, result.batch_id)
+    assert repo.count("participants") == 0
+    assert repo.count("credentials") == 0

@@ -1908,6 +1908,8 @@ def run_import(
                 )
                 created += 1
                 _add_children(bulk, pid, plan, preview, custom_ids, measure_ids, today, None)
+                if created % _FLUSH_EVERY == 0:
+                    bulk.flush()  # in small batches: see _FLUSH_EVERY
             else:
                 bulk.flush()  # the record may have been created earlier in this batch
                 pid = target_pid
@@ -1926,6 +1928,13 @@ def run_import(
         )
     return ImportResult(batch_id, created, updated, skipped, preview.source_name)
 
+
+# Created participants are written (with every row under them and their audit rows) every
+# this many rows.  Measured on 10,000 rows: one flush at the end 0.40 s, every 250 rows
+# 0.35 s.  SQLite's share stays the same (0.13 s); the flush's own Python work (binding
+# values, audit summaries) drops from 0.16 to 0.11 s, most likely because it runs on rows built
+# moments before, still in the CPU cache.  Every 50 rows is slower again (more statements).
+_FLUSH_EVERY = 250
 
 _PROFILE_KEYS = (
     "participant_code",
