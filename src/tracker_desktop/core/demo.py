@@ -193,7 +193,7 @@ def generate(
     education = repo.options("education_levels")
     programs = repo.options("programs")
     followup_days = [int(d) for d in repo.setting("followup_days", [30, 90, 180, 365])]
-    span_days = (DEMO_TODAY - FIRST_ENROLLMENT).days - 20
+    span_days = (DEMO_TODAY - FIRST_ENROLLMENT).days  # the newest are still in Intake
     created = datetime.combine(DEMO_TODAY, datetime.min.time())
 
     repo_staff = set(repo.staff_names())
@@ -413,7 +413,8 @@ def _one_participant(
             )
 
     # Jobs: maybe an entry job, the program job, maybe a job after exit.
-    entry_wage = round(rng.uniform(7.25, 13.5), 2) if rng.random() < 0.45 else None
+    # Entry wages overlap program wages: not everyone earns more afterwards.
+    entry_wage = round(rng.uniform(7.25, 16.5), 2) if rng.random() < 0.45 else None
     if entry_wage is not None:
         rows.add(
             "jobs",
