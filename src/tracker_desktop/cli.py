@@ -14,6 +14,7 @@ import tempfile
 from collections.abc import Callable, Sequence
 from datetime import date
 from pathlib import Path
+from typing import NoReturn
 
 from tracker_desktop import APP_NAME, __version__
 
@@ -54,8 +55,16 @@ def parse_day(text: str) -> date:
         raise argparse.ArgumentTypeError(f"{text!r} is not a date like 2025-01-31") from None
 
 
+class _Parser(argparse.ArgumentParser):
+    """Usage mistakes are user errors: one line and exit 1 (argparse's own exit 2 is the
+    code for a wrong password or a damaged file)."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_USER_ERROR, f"error: {message} (see: {self.prog} --help)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="tracker-desktop",
         description=f"{APP_NAME} {__version__}: offline, encrypted participant tracking.",
     )
@@ -162,6 +171,9 @@ def cmd_check(args: argparse.Namespace) -> int:
     with Vault.open(args.vault, read_password()) as vault:
         report = vault.check()
         print(f"Integrity: {report.summary()}")
+        if not report.ok:  # a damaged file cannot be read further: no quality report
+            print(f"error: {args.vault} is damaged; restore a backup.", file=sys.stderr)
+            return EXIT_WRONG_PASSWORD
         findings = quality.data_quality(Repository(vault, staff_name()))
         for line in findings.lines():
             print(line)
@@ -329,6 +341,9 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
 
 
 def run_command(args: argparse.Namespace) -> int:
+    import sqlcipher3
+    from sqlalchemy.exc import DatabaseError as SQLAlchemyDatabaseError
+
     from tracker_desktop.core.hardening import disable_core_dumps
     from tracker_desktop.core.vault import (
         NewerSchemaError,
@@ -340,14 +355,30 @@ def run_command(args: argparse.Namespace) -> int:
     disable_core_dumps()  # the commands decrypt records too: no core file on a crash
     try:
         return COMMANDS[args.command](args)
+    except (sqlcipher3.DatabaseError, SQLAlchemyDatabaseError) as exc:
+        # The header opened but a page further in fails its check (or is unreadable).
+        reason = getattr(exc, "orig", None) or exc
+        if any(word in str(reason) for word in ("locked", "readonly", "unable to open")):
+            print(f"error: cannot write {getattr(args, 'vault', '')}: {reason}.", file=sys.stderr)
+            return EXIT_USER_ERROR
+        print(
+            f"error: {getattr(args, 'vault', 'the tracker')} is damaged ({reason}); "
+            "restore a backup. Nothing was changed.",
+            file=sys.stderr,
+        )
+        return EXIT_WRONG_PASSWORD
     except WrongPasswordOrDamagedError as exc:
         print(f"error: {exc}. Nothing was changed.", file=sys.stderr)
         return EXIT_WRONG_PASSWORD
     except (NotATrackerError, NewerSchemaError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_WRONG_PASSWORD
-    except (UserError, VaultError, FileNotFoundError) as exc:
+    except (UserError, VaultError) as exc:
         print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USER_ERROR
+    except OSError as exc:  # a read-only folder, a full disk, a missing file
+        name = str(exc.filename or "").removesuffix(".partial")
+        print(f"error: {exc.strerror or exc}: {name}".rstrip(": "), file=sys.stderr)
         return EXIT_USER_ERROR
     except KeyboardInterrupt:
         print("cancelled", file=sys.stderr)

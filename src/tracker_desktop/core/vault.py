@@ -122,7 +122,9 @@ def _classify_unreadable(path: Path) -> VaultError:
 
 
 def _connect_raw(path: Path, key: bytes, *, readonly: bool = False) -> sqlcipher3.Connection:
-    uri = f"file:{path}?mode={'ro' if readonly else 'rwc'}"
+    # '%', '?' and '#' are URI syntax: escaped, so "a#b.tracker" does not open a file "a".
+    escaped = str(path).replace("%", "%25").replace("?", "%3f").replace("#", "%23")
+    uri = f"file:{escaped}?mode={'ro' if readonly else 'rwc'}"
     conn = sqlcipher3.connect(uri, uri=True, timeout=30, check_same_thread=False)
     conn.isolation_level = None  # SQLAlchemy emits BEGIN itself (see _on_begin)
     conn.execute(f"PRAGMA key = {_raw_key_literal(key)}")  # always the first statement
@@ -190,6 +192,8 @@ class Vault:
     @classmethod
     def create(cls, path: str | os.PathLike[str], password: str) -> Vault:
         target = Path(path)
+        if target.is_dir():
+            raise VaultError(f"{target} is a folder, not a tracker file.")
         if target.exists() and target.stat().st_size > 0:
             raise VaultExistsError(f"{target.name} already exists; choose another name.")
         if not password:
@@ -222,6 +226,8 @@ class Vault:
         target = Path(path)
         if not target.exists():
             raise VaultError(f"No tracker file at {target}")
+        if target.is_dir():
+            raise VaultError(f"{target} is a folder, not a tracker file.")
         salt = _read_salt(target)
         return cls.open_with_key(target, derive_key(password, salt), migrate=migrate)
 
@@ -234,6 +240,8 @@ class Vault:
         target = Path(path)
         if not target.exists():
             raise VaultError(f"No tracker file at {target}")
+        if target.is_dir():
+            raise VaultError(f"{target} is a folder, not a tracker file.")
         salt = _read_salt(target)
         try:
             conn = _connect_raw(target, key, readonly=True)

@@ -316,6 +316,7 @@ def write_pdf_report(data: ExportData, path: Path, page_size: str | None = None)
     document.setHtml(report_html(data, chart_names))
 
     partial = path.with_name(path.name + ".partial")
+    partial.write_bytes(b"")  # a read-only folder fails here with a clear OSError
     writer = QPdfWriter(str(partial))
     writer.setTitle(f"{data.organisation or 'Participant Tracker'} - participant outcomes report")
     writer.setCreator("Participant Tracker")

@@ -1,0 +1,129 @@
+"""Hostile input through the command line: every failure is one clear line, exit 1 (user
+error) or 2 (wrong password / damaged file), no traceback, and the tracker is never changed."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.e2e.test_cli_basics import run_cli
+
+
+def _digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _one_line(result: object) -> str:
+    stderr: str = result.stderr  # type: ignore[attr-defined]
+    assert "Traceback" not in stderr
+    lines = stderr.strip().splitlines()
+    assert len(lines) == 1, stderr
+    return lines[0]
+
+
+@pytest.fixture(scope="module")
+def demo_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("bad") / "demo.tracker"
+    result = run_cli("demo", "--vault", str(path), "--participants", "12")
+    assert result.returncode == 0, result.stderr
+    return path
+
+
+@pytest.mark.parametrize("where", ["page2", "last_page"])
+@pytest.mark.parametrize("command", [["metrics"], ["check"], ["backup"], ["export", "out.xlsx"]])
+def test_damaged_page_behind_the_first_exits_2_with_one_line(
+    demo_file: Path, tmp_path: Path, where: str, command: list[str]
+) -> None:
+    data = bytearray(demo_file.read_bytes())
+    start = 4096 if where == "page2" else len(data) - 4096
+    data[start : start + 4096] = bytes(b ^ 0x55 for b in data[start : start + 4096])
+    damaged = tmp_path / "damaged.tracker"
+    damaged.write_bytes(bytes(data))
+    before = _digest(damaged)
+    args = [str(tmp_path / a) if a.endswith(".xlsx") else a for a in command]
+    if command == ["backup"]:
+        args += ["--to", str(tmp_path / "bk")]
+    result = run_cli(*args, "--vault", str(damaged))
+    assert result.returncode == 2, result.stderr
+    assert "damaged" in _one_line(result)
+    assert _digest(damaged) == before
+    assert not (tmp_path / "out.xlsx").exists()
+
+
+@pytest.mark.parametrize("command", [["metrics"], ["check"], ["demo", "--participants", "2"]])
+def test_a_folder_as_vault_is_one_line(tmp_path: Path, command: list[str]) -> None:
+    folder = tmp_path / "a folder"
+    folder.mkdir()
+    result = run_cli(*command, "--vault", str(folder))
+    assert result.returncode == 1, result.stderr
+    assert "folder" in _one_line(result)
+    assert list(folder.iterdir()) == []
+
+
+@pytest.mark.parametrize("name", ["a#b.tracker", "what?.tracker", "100%20.tracker"])
+def test_uri_characters_in_the_file_name(demo_file: Path, tmp_path: Path, name: str) -> None:
+    target = tmp_path / name
+    target.write_bytes(demo_file.read_bytes())
+    result = run_cli("check", "--vault", str(target))
+    assert result.returncode == 0, result.stderr
+    assert "Participants: 12" in result.stdout
+    assert sorted(p.name for p in tmp_path.iterdir()) == [name]  # no stray file created
+
+
+def _lock_folder(folder: Path) -> bool:
+    """Make a folder unwritable, also for root (chattr +i); False when that is impossible."""
+    if os.geteuid() != 0:  # pragma: no cover - CI runs as a normal user
+        folder.chmod(0o555)
+        return True
+    return subprocess.run(["chattr", "+i", str(folder)], capture_output=True).returncode == 0
+
+
+def _unlock_folder(folder: Path) -> None:
+    if os.geteuid() == 0:
+        subprocess.run(["chattr", "-i", str(folder)], capture_output=True)
+    folder.chmod(0o755)
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX permissions")
+@pytest.mark.parametrize(
+    "command", [["backup"], ["export", "x.xlsx"], ["export", "x.csv"], ["export", "x.pdf"]]
+)
+def test_read_only_folder_is_one_line(demo_file: Path, tmp_path: Path, command: list[str]) -> None:
+    folder = tmp_path / "locked"
+    folder.mkdir()
+    vault = folder / "t.tracker"
+    vault.write_bytes(demo_file.read_bytes())
+    before = _digest(vault)
+    args = [str(folder / a) if "." in a else a for a in command]
+    if not _lock_folder(folder):
+        pytest.skip("cannot make a folder read-only here")
+    try:
+        result = run_cli(*args, "--vault", str(vault))
+    finally:
+        _unlock_folder(folder)
+    assert result.returncode == 1, result.stderr
+    line = _one_line(result)
+    assert "not permitted" in line or "denied" in line
+    assert _digest(vault) == before
+    assert sorted(p.name for p in folder.iterdir()) == ["t.tracker"]
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["metrics", "--vault", "x.tracker", "--as-of", "2025-13-01"],
+        ["metrics"],
+        ["demo", "--vault", "x.tracker", "--participants", "many"],
+        ["export", "--vault", "x.tracker"],
+    ],
+)
+def test_usage_mistakes_exit_1_with_one_line(tmp_path: Path, args: list[str]) -> None:
+    result = run_cli(*args)
+    assert result.returncode == 1, result.stderr
+    assert _one_line(result).startswith("error: ")
+    assert list(tmp_path.iterdir()) == []
