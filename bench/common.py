@@ -4,8 +4,9 @@
     path = demo_tracker(10_000)         # bench/.cache/demo-10000.tracker, built once
     print(line("dashboard recompute, 10k", 0.21, "s", "target", 0.3))
 
-Demo trackers are deterministic (seed 42) and cached under bench/.cache/ (gitignored);
-delete the folder to rebuild them.
+Demo trackers are deterministic (seed 42) and cached under bench/.cache/ (gitignored),
+named after a hash of core/demo.py and core/schema.py so a changed generator rebuilds them;
+delete the folder to reclaim the space.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ SIZES = (10_000, 100_000)
 def demo_tracker(participants: int, *, quiet: bool = False) -> Path:
     """A demo tracker with ``participants`` participants (password BENCH_PASSWORD)."""
     CACHE.mkdir(parents=True, exist_ok=True)
-    path = CACHE / f"demo-{participants}.tracker"
+    path = CACHE / f"demo-{participants}-{generator_version()}.tracker"
     if path.exists():
         return path
     partial = CACHE / f".partial-demo-{participants}-{os.getpid()}.tracker"
@@ -45,6 +46,18 @@ def demo_tracker(participants: int, *, quiet: bool = False) -> Path:
     if not quiet:
         print(f"(created in {time.perf_counter() - started:.0f} s)", flush=True)
     return path
+
+
+def generator_version() -> str:
+    """Short hash of the demo generator and the schema: a changed generator means new
+    cached trackers (the old ones are simply no longer used)."""
+    import hashlib
+
+    core = ROOT / "src" / "tracker_desktop" / "core"
+    digest = hashlib.sha256()
+    for name in ("demo.py", "schema.py"):
+        digest.update((core / name).read_bytes())
+    return digest.hexdigest()[:8]
 
 
 def ratio(value: float, baseline: float) -> float:
