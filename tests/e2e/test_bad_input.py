@@ -3,7 +3,9 @@ error) or 2 (wrong password / damaged file), no traceback, and the tracker is ne
 
 from __future__ import annotations
 
+import csv
 import hashlib
+import io
 import os
 import subprocess
 import sys
@@ -127,3 +129,58 @@ def test_usage_mistakes_exit_1_with_one_line(tmp_path: Path, args: list[str]) ->
     assert result.returncode == 1, result.stderr
     assert _one_line(result).startswith("error: ")
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.fixture()
+def empty_file(tmp_path: Path) -> Path:
+    path = tmp_path / "empty.tracker"
+    assert run_cli("create", "--vault", str(path)).returncode == 0
+    return path
+
+
+@pytest.mark.parametrize("payload", [bytes(range(256)) * 20, b"\x7fELF\x02\x01\x01" + b"\0" * 900])
+def test_binary_file_renamed_csv_is_one_line(
+    empty_file: Path, tmp_path: Path, payload: bytes
+) -> None:
+    fake = tmp_path / "people.csv"
+    fake.write_bytes(payload)
+    before = _digest(empty_file)
+    result = run_cli("import", str(fake), "--vault", str(empty_file), "--dry-run")
+    assert result.returncode == 1, result.stdout
+    assert "not a text CSV file" in _one_line(result)
+    assert result.stdout == ""  # no garbage "custom fields" or notes made from binary bytes
+    assert _digest(empty_file) == before
+
+
+def test_a_huge_cell_is_not_echoed_whole(empty_file: Path, tmp_path: Path) -> None:
+    sheet = tmp_path / "huge.csv"
+    sheet.write_text(
+        "Last Name,First Name,Date of Enrollment,Programs Enrolled,Program Progress,Hourly wage\n"
+        f"Lee,Bo,{'9' * 50_000}-01-01,Pipeline,{'x' * 100_000},{'$' * 100_000}\n",
+        encoding="utf-8",
+    )
+    result = run_cli("import", str(sheet), "--vault", str(empty_file), "--dry-run")
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    lines = result.stdout.splitlines()
+    assert any("100,000 characters" in line for line in lines), result.stdout[:2000]
+    assert max(len(line) for line in lines) < 400
+
+
+def test_csv_export_leaves_missing_dates_blank(empty_file: Path, tmp_path: Path) -> None:
+    sheet = tmp_path / "people.csv"
+    sheet.write_text(
+        "Last Name,First Name,Date of Enrollment,Programs Enrolled,Employed\n"
+        "王,小明,2024-01-05,Pipeline,No\n"
+        "محمد,علي,2024-02-05,Pipeline,No\n",
+        encoding="utf-8",
+    )
+    assert run_cli("import", str(sheet), "--vault", str(empty_file)).returncode == 0
+    out = tmp_path / "out.csv"
+    result = run_cli("export", str(out), "--vault", str(empty_file))
+    assert result.returncode == 0, result.stderr
+    text = out.read_text(encoding="utf-8-sig")
+    assert "NaT" not in text and "nan" not in text.lower().split(",")
+    rows = list(csv.DictReader(io.StringIO(text)))
+    assert {r["Last Name"] for r in rows} == {"王", "محمد"}
+    assert rows[0]["Date of Employment"] == "" and rows[0]["Exit Date"] == ""

@@ -37,6 +37,8 @@ def _cell(value: Any, kind: str) -> str:
         return ""
     if isinstance(value, float) and math.isnan(value):
         return ""
+    if isinstance(value, datetime) and value != value:  # pandas NaT (a datetime): blank
+        return ""
     if isinstance(value, datetime):
         return value.date().isoformat()
     if isinstance(value, date):

@@ -405,10 +405,13 @@ def _sniff_delimiter(text: str) -> str:
     sample_lines = [line for line in text.splitlines()[:30] if line.strip()]
     best, best_score = ",", -1
     for delimiter in (",", ";", "\t", "|"):
-        counts = [
-            len(row)
-            for row in csv.reader(io.StringIO("\n".join(sample_lines)), delimiter=delimiter)
-        ]
+        try:
+            counts = [
+                len(row)
+                for row in csv.reader(io.StringIO("\n".join(sample_lines)), delimiter=delimiter)
+            ]
+        except csv.Error:  # e.g. a whole line longer than the csv module's field limit
+            continue
         if not counts:
             continue
         width = max(counts)
@@ -419,14 +422,33 @@ def _sniff_delimiter(text: str) -> str:
     return best
 
 
+def _looks_binary(raw: bytes) -> bool:
+    """NUL bytes or many control characters: a program, image or zip renamed .csv."""
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return False  # UTF-16 text has NUL bytes
+    sample = raw[:65536]
+    control = sum(1 for byte in sample if byte < 32 and byte not in (9, 10, 12, 13))
+    return b"\x00" in sample or control > len(sample) // 100
+
+
 def _read_csv(path: Path) -> SheetData:
-    text, encoding = _decode(path.read_bytes())
+    raw = path.read_bytes()
+    if _looks_binary(raw):
+        raise ImportFileError(
+            f"{path.name} is not a text CSV file (it holds binary data): export the sheet "
+            "as CSV or .xlsx from your spreadsheet program"
+        )
+    text, encoding = _decode(raw)
     first, _, rest = text.partition("\n")
     if first.strip().lower().startswith("sep=") and len(first.strip()) == 5:
         delimiter, text = first.strip()[4], rest  # Excel's "sep=;" line
     else:
         delimiter = _sniff_delimiter(text)
-    rows = [_trim(row) for row in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)]
+    try:
+        reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+        rows = [_trim(row) for row in reader]
+    except csv.Error as exc:
+        raise ImportFileError(f"{path.name} cannot be read as a CSV file ({exc})") from None
     while rows and not rows[-1]:
         rows.pop()
     return SheetData(path, None, rows, {}, [], encoding, delimiter)

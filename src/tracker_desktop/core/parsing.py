@@ -42,6 +42,13 @@ class ParseError(ValueError):
     """The cell cannot be read as the wanted kind of value; ``str()`` is the message."""
 
 
+def _quote(text: str, limit: int = 80) -> str:
+    """A cell inside a message; a 100,000-character cell is cut, not echoed whole."""
+    if len(text) <= limit:
+        return repr(text)
+    return f"{text[: limit - 20]!r}... ({len(text):,} characters)"
+
+
 @dataclass(frozen=True)
 class Parsed(Generic[T]):
     value: T | None
@@ -92,7 +99,10 @@ def parse_text(value: object) -> Parsed[str]:
 
 
 # --- numbers --------------------------------------------------------------------------
-_PLAIN_NUMBER = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$", re.IGNORECASE)
+# (\d+(\.\d*)? and not \d+\.?\d*: the latter backtracks quadratically on a long run of digits)
+_PLAIN_NUMBER = re.compile(
+    r"^[+-]?(\d+(\.\d*)?|\.\d+)(e[+-]?\d+)?$", re.IGNORECASE
+)  # no backtracking
 _GROUPED_DOT = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d*)?$")  # 1,200.50
 _GROUPED_COMMA = re.compile(r"^[+-]?\d{1,3}(\.\d{3})+(,\d*)?$")  # 1.200,50
 _DECIMAL_COMMA = re.compile(r"^[+-]?\d+,\d+$")  # 14,50
@@ -124,7 +134,7 @@ def parse_number(value: object, decimal: str = ".") -> Parsed[float]:
         return BLANK
     number = _number_from_text(text, decimal)
     if number is None:
-        raise ParseError(f"{text!r} is not a number")
+        raise ParseError(f"{_quote(text)} is not a number")
     return Parsed(number, "number stored as text")
 
 
@@ -150,7 +160,7 @@ def parse_money(value: object, decimal: str = ".") -> Parsed[float]:
     body = _MONEY_WORDS.sub("", body.replace("$", "")).strip()
     number = _number_from_text(body, decimal)
     if number is None:
-        raise ParseError(f"{text!r} is not an amount like 14.50 or $1,200.00")
+        raise ParseError(f"{_quote(text)} is not an amount like 14.50 or $1,200.00")
     if negative:
         number = -number
     return Parsed(number, "currency text" if had_symbol else "number stored as text")
@@ -175,11 +185,11 @@ def parse_percent(value: object, scale: PercentScale = "auto") -> Parsed[float]:
             number_text = text[:-1].strip()
             parsed = _number_from_text(number_text)
             if parsed is None:
-                raise ParseError(f"{text!r} is not a percentage")
+                raise ParseError(f"{_quote(text)} is not a percentage")
             return Parsed(parsed, "percent text")
         parsed = _number_from_text(text)
         if parsed is None:
-            raise ParseError(f"{text!r} is not a percentage like 50% or 0.5")
+            raise ParseError(f"{_quote(text)} is not a percentage like 50% or 0.5")
         number, stored_as = parsed, "number stored as text"
     if scale == "fraction" or (scale == "auto" and -1 <= number <= 1):
         return Parsed(round(number * 100, 10), f"{stored_as}, read as a fraction (0.5 = 50%)")
@@ -207,7 +217,7 @@ def parse_yes_no(
     no = no_words if isinstance(no_words, frozenset) else {w.strip().lower() for w in no_words}
     if lowered in no:
         return Parsed(False, f"no word {text!r}")
-    raise ParseError(f"{text!r} is not yes or no")
+    raise ParseError(f"{_quote(text)} is not yes or no")
 
 
 # --- dates ------------------------------------------------------------------------------
@@ -258,7 +268,7 @@ def _make_date(year: int, month: int, day: int, text: str) -> date:
     try:
         return date(year, month, day)
     except ValueError:
-        raise ParseError(f"{text!r} is not a real calendar date") from None
+        raise ParseError(f"{_quote(text)} is not a real calendar date") from None
 
 
 def numeric_date_parts(text: str) -> tuple[int, int] | None:
@@ -312,7 +322,7 @@ def parse_date(value: object, order: DateOrder | None = "MDY") -> Parsed[date]:
         if order == "DMY":
             return Parsed(_make_date(year, second, first, text), "day/month/year text")
         if order == "YMD":
-            raise ParseError(f"{text!r} is not in year/month/day order")
+            raise ParseError(f"{_quote(text)} is not in year/month/day order")
         return Parsed(_make_date(year, first, second, text), "month/day/year text")
     match = _MONTH_FIRST.match(text)
     if match and match.group(1).lower() in _MONTHS:
@@ -327,9 +337,9 @@ def parse_date(value: object, order: DateOrder | None = "MDY") -> Parsed[date]:
     number = _number_from_text(text)
     if number is not None and number >= 1000 and float(number).is_integer():
         if 1900 <= number <= 2100:
-            raise ParseError(f"{text!r} is only a year; give the full date")
+            raise ParseError(f"{_quote(text)} is only a year; give the full date")
         return Parsed(excel_serial_to_date(number), "Excel date number stored as text")
-    raise ParseError(f"{text!r} is not a date (use 2024-01-31 or 1/31/2024)")
+    raise ParseError(f"{_quote(text)} is not a date (use 2024-01-31 or 1/31/2024)")
 
 
 @dataclass(frozen=True)

@@ -113,7 +113,8 @@ def show(value: object) -> str:
         return f"{value:g}"
     if isinstance(value, date):
         return value.isoformat()
-    return str(value).strip()
+    text = str(value).strip()
+    return text if len(text) <= 80 else f"{text[:77]}... ({len(text):,} characters)"
 
 
 def parse_date(value: object) -> date | None:
