@@ -184,3 +184,19 @@ def test_csv_export_leaves_missing_dates_blank(empty_file: Path, tmp_path: Path)
     rows = list(csv.DictReader(io.StringIO(text)))
     assert {r["Last Name"] for r in rows} == {"王", "محمد"}
     assert rows[0]["Date of Employment"] == "" and rows[0]["Exit Date"] == ""
+
+
+def test_import_refuses_an_infinite_or_comma_wage(empty_file: Path, tmp_path: Path) -> None:
+    sheet = tmp_path / "wages.csv"
+    sheet.write_text(
+        "Last Name,First Name,Date of Enrollment,Programs Enrolled,Employed,Hourly wage\n"
+        "Lee,Bo,2024-01-05,Pipeline,Yes,1e400\n"
+        "Kim,Al,2024-01-05,Pipeline,Yes,15.50\n",
+        encoding="utf-8",
+    )
+    before = _digest(empty_file)
+    result = run_cli("import", str(sheet), "--vault", str(empty_file))
+    assert result.returncode == 1
+    assert "row 2, column F (Hourly wage): '1e400' is not an amount" in result.stdout
+    assert "Nothing imported" in _one_line(result)
+    assert _digest(empty_file) == before

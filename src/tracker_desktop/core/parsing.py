@@ -11,6 +11,7 @@ Text that starts with ``= + - @`` is data here, never a formula: it is kept as t
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -111,7 +112,8 @@ _DECIMAL_COMMA = re.compile(r"^[+-]?\d+,\d+$")  # 14,50
 def _number_from_text(text: str, decimal: str = ".") -> float | None:
     compact = text.replace(" ", "").replace("'", "")
     if _PLAIN_NUMBER.match(compact):
-        return float(compact)
+        number = float(compact)
+        return number if math.isfinite(number) else None  # "1e400" is not a wage
     if decimal == ".":
         if _GROUPED_DOT.match(compact):
             return float(compact.replace(",", ""))

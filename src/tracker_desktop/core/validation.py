@@ -11,6 +11,7 @@ with a ``setting(key, default)`` method (the Repository), or None for the defaul
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -61,6 +62,7 @@ LABELS: dict[str, str] = {
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _ISO_DATE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
+_GROUPED_THOUSANDS = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d*)?$")  # 1,234.50
 _SLASH_DATE = re.compile(r"^(\d{1,2})[/.](\d{1,2})[/.](\d{2}|\d{4})$")
 
 
@@ -152,12 +154,20 @@ def parse_number(value: object) -> float | None:
     if isinstance(value, bool):
         raise ValueError(str(value))
     if isinstance(value, int | float):
-        return float(value)
-    text = str(value).strip().replace(",", "").replace("$", "").replace("%", "").strip()
-    try:
-        return float(text)
-    except ValueError:
-        raise ValueError(str(value).strip()) from None
+        if value != value:  # NaN: a missing spreadsheet cell
+            return None
+        number = float(value)
+    else:
+        text = str(value).strip().replace("$", "").replace("%", "").strip()
+        if "," in text and not _GROUPED_THOUSANDS.match(text):
+            raise ValueError(str(value).strip())  # "1,5" is not 15 (nor surely 1.5)
+        try:
+            number = float(text.replace(",", ""))
+        except ValueError:
+            raise ValueError(str(value).strip()) from None
+    if not math.isfinite(number):  # "inf", "nan", "1e400"
+        raise ValueError(show(value))
+    return number
 
 
 YES_WORDS = frozenset({"yes", "y", "true", "1", "x"})

@@ -626,6 +626,7 @@ class ParticipantRecord(QWidget):
         top = QHBoxLayout()
         self.title = QLabel("New participant")
         self.title.setObjectName("pageTitle")
+        self.title.setMinimumWidth(120)  # a very long name is clipped, not pushing Save off-screen
         top.addWidget(self.title)
         self.status_label = QLabel()
         self.status_label.setObjectName("hint")
@@ -882,11 +883,13 @@ class ParticipantRecord(QWidget):
     def _refresh_header(self) -> None:
         if self.participant_id is None:
             self.title.setText("New participant")
+            self.title.setToolTip("")
             self.status_label.setText("  Fields marked * are required")
         else:
             first = self.fields["first_name"].value() or ""
             last = self.fields["last_name"].value() or ""
             self.title.setText(f"{first} {last}")
+            self.title.setToolTip(self.title.text())
             status = "Archived" if self._archived else self._status_text()
             self.status_label.setText(f"  {self.participant_code} · {status}")
         existing = self.participant_id is not None
