@@ -4,14 +4,18 @@ the field, nothing typed is lost, and what is saved comes back exactly as typed.
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
+import pytest
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
+from tests.conftest import PASSWORD
 from tests.ui.test_participants_ui import choose, field, make_page, show_tab, type_into
 from tracker_desktop.core import participants as P
 from tracker_desktop.core.repository import Repository
 from tracker_desktop.ui.participants_page import ParticipantsPage
+from tracker_desktop.ui.unlock_dialog import UnlockDialog
 
 __all__ = ["make_page"]  # the fixture, re-used from the Participants tests
 
@@ -104,3 +108,24 @@ def test_very_long_and_formula_names_save_exactly_and_keep_save_reachable(
     qtbot.waitUntil(lambda: page.width() == 1200)
     right = record.save_button.mapTo(page, record.save_button.rect().topRight()).x()
     assert right <= page.width()
+
+
+@pytest.mark.usefixtures("synchronous_tasks")
+def test_unlock_refuses_a_tracker_damaged_behind_the_first_page(
+    qtbot: QtBot, tmp_path: Path, demo_file: Path
+) -> None:
+    path = tmp_path / "damaged.tracker"
+    data = bytearray(demo_file.read_bytes())
+    data[4096:4160] = bytes(b ^ 0x55 for b in data[4096:4160])  # page 2; the header is fine
+    path.write_bytes(bytes(data))
+    dialog = UnlockDialog(path)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.keyClicks(dialog.password, PASSWORD)
+    qtbot.keyClick(dialog.password, Qt.Key.Key_Return)
+    # it used to unlock, then every screen raised "database disk image is malformed"
+    assert dialog.vault is None
+    assert dialog.error.text().startswith("damaged.tracker is damaged:")
+    assert "Nothing was changed" in dialog.error.text()
+    assert dialog.unlock_button.isEnabled()
+    assert path.read_bytes() == bytes(data)

@@ -1203,6 +1203,7 @@ class ParticipantRecord(QWidget):
             child.set_rows([])
         self.history.clear()
         self.title.setText("")
+        self.title.setToolTip("")
         self.status_label.setText("")
         self.journey_label.setText("")
         self.message.clear()

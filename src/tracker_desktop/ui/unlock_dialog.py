@@ -35,6 +35,12 @@ if TYPE_CHECKING:
 # imported, so core.vault is imported lazily below and preloaded in the background once the
 # window is up.  The suffix is core.vault.TRACKER_SUFFIX (a test checks they agree).
 TRACKER_SUFFIX = ".tracker"
+
+
+class DamagedTrackerError(Exception):
+    """The password is right, but pages of the file fail their integrity check."""
+
+
 STORAGE_MODULES = ("tracker_desktop.core.vault", "tracker_desktop.core.repository")
 MIN_PASSWORD_LENGTH = 8
 FILE_FILTER = f"Participant Tracker files (*{TRACKER_SUFFIX});;All files (*)"
@@ -223,8 +229,19 @@ class UnlockDialog(QDialog):
         path = self.path
         from tracker_desktop.core.vault import Vault
 
+        def open_and_check(_progress: object) -> Vault:
+            vault = Vault.open(path, password)
+            try:
+                failing = vault.failing_pages()
+            except Exception:
+                failing = ["unreadable"]
+            if failing:  # the password is right but screens would fail on damaged pages
+                vault.close()
+                raise DamagedTrackerError(path.name)
+            return vault
+
         run_task(
-            lambda _progress: Vault.open(path, password),
+            open_and_check,
             self._unlocked,
             self._unlock_failed,
             parent=self,
@@ -242,7 +259,20 @@ class UnlockDialog(QDialog):
         self.unlock_button.setText("Unlock")
         self.password.selectAll()
         self.password.setFocus()
-        if isinstance(exc, WrongPasswordOrDamagedError):
+        if isinstance(exc, DamagedTrackerError):
+            has_backups = bool(self._backups())
+            self.error.setText(
+                f"{exc} is damaged: parts of it fail their check, so it was not opened. "
+                "Nothing was changed.\n"
+                + (
+                    "Open the latest backup instead."
+                    if has_backups
+                    else "No backup of this file was found: keep the file and ask for help."
+                )
+            )
+            self.backup_button.setVisible(has_backups)
+            self.adjustSize()
+        elif isinstance(exc, WrongPasswordOrDamagedError):
             has_backups = bool(self._backups())
             self.error.setText(
                 "Wrong password, or the file is damaged. Nothing was changed.\n"
