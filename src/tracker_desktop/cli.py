@@ -378,6 +378,9 @@ def run_command(args: argparse.Namespace) -> int:
         return EXIT_USER_ERROR
     except OSError as exc:  # a read-only folder, a full disk, a missing file
         name = str(exc.filename or "").removesuffix(".partial")
+        if isinstance(exc, FileExistsError):  # mkdir(exist_ok=True): a file is in the way
+            print(f"error: {name} is a file, not a folder.", file=sys.stderr)
+            return EXIT_USER_ERROR
         print(f"error: {exc.strerror or exc}: {name}".rstrip(": "), file=sys.stderr)
         return EXIT_USER_ERROR
     except KeyboardInterrupt:

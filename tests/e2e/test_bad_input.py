@@ -200,3 +200,14 @@ def test_import_refuses_an_infinite_or_comma_wage(empty_file: Path, tmp_path: Pa
     assert "row 2, column F (Hourly wage): '1e400' is not an amount" in result.stdout
     assert "Nothing imported" in _one_line(result)
     assert _digest(empty_file) == before
+
+
+def test_a_file_where_a_folder_is_needed(demo_file: Path, tmp_path: Path) -> None:
+    blocker = tmp_path / "usb"
+    blocker.write_text("not a folder")
+    backup = run_cli("backup", "--vault", str(demo_file), "--to", str(blocker))
+    assert backup.returncode == 1
+    assert _one_line(backup) == f"error: {blocker} is a file, not a folder."
+    create = run_cli("create", "--vault", str(blocker / "new.tracker"))
+    assert create.returncode == 1
+    assert _one_line(create) == f"error: {blocker} is a file, not a folder."
