@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -83,17 +84,57 @@ def test_upgrade_from_version_1(tmp_path: Path) -> None:
         repo = Repository(vault)
         with vault.engine.connect() as conn:
             columns = {c["name"] for c in inspect(conn).get_columns("participants")}
-            assert schema.read_version(conn.connection.dbapi_connection) == 2
+            assert schema.read_version(conn.connection.dbapi_connection) == 3
+            indexes = {i["name"] for i in inspect(conn).get_indexes("assessments")}
         assert "archived_at" in columns
+        assert "ix_assessments_totals" in indexes
         assert repo.rows("participants")[0]["first_name"] == "Old"
         assert repo.count("metric_targets") > 0
         assert vault.check().ok
-    copies = list(tmp_path.glob("old.before-v2-*.tracker"))
+    copies = list(tmp_path.glob(f"old.before-v{schema.SCHEMA_VERSION}-*.tracker"))
     assert len(copies) == 1, "the file is copied before migrating"
     conn = sqlcipher3.connect(str(copies[0]))
     conn.execute(f"PRAGMA key = '{PASSWORD}'")
     assert conn.execute("PRAGMA user_version").fetchone()[0] == 1
     conn.close()
+
+
+def test_upgrade_from_version_2(tmp_path: Path) -> None:
+    """A version-2 file is today's schema without the assessment totals index."""
+    path = tmp_path / "v2.tracker"
+    with Vault.create(path, PASSWORD) as vault:
+        with Repository(vault, "Ana").transaction() as tx:
+            person = tx.insert(
+                "participants",
+                {
+                    "participant_code": "P-2",
+                    "first_name": "Two",
+                    "last_name": "Version",
+                    "created_at": tx.at,
+                    "updated_at": tx.at,
+                },
+            )
+            tx.insert(
+                "assessments",
+                {"participant_id": person, "stage": "Apprentice Level 1", "kind": "skill",
+                 "assessed_on": date(2026, 3, 2), "passed": True},
+            )  # fmt: skip
+        with vault.engine.begin() as conn:
+            conn.exec_driver_sql("DROP INDEX ix_assessments_totals")
+            conn.exec_driver_sql("PRAGMA user_version = 2")
+    with Vault.open(path, PASSWORD) as vault:
+        with vault.engine.connect() as conn:
+            raw = conn.connection.dbapi_connection
+            assert schema.read_version(raw) == 3
+            plan = raw.execute(
+                "EXPLAIN QUERY PLAN SELECT participant_id, stage, count(*), sum(passed) "
+                "FROM assessments WHERE assessed_on <= '2026-12-01' "
+                "GROUP BY participant_id, stage"
+            ).fetchall()
+        assert "COVERING INDEX ix_assessments_totals" in str(plan)
+        assert Repository(vault).rows("assessments")[0]["passed"]
+        assert vault.check().ok
+    assert len(list(tmp_path.glob("v2.before-v3-*.tracker"))) == 1
 
 
 def test_failed_migration_step_rolls_back(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
