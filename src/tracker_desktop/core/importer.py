@@ -35,6 +35,7 @@ from sqlalchemy import Connection, Date, Select, bindparam, func, insert, select
 
 from tracker_desktop.core import parsing, schema, validation
 from tracker_desktop.core.parsing import DateOrder, Parsed, ParseError
+from tracker_desktop.core.participants import PROFILE_FIELDS
 from tracker_desktop.core.repository import Repository, Writer
 
 ProgressCallback = Callable[[int, int, str], object]
@@ -1958,18 +1959,7 @@ def run_import(
 # moments before, still in the CPU cache.  Every 50 rows is slower again (more statements).
 _FLUSH_EVERY = 250
 
-_PROFILE_KEYS = (
-    "participant_code",
-    "first_name",
-    "last_name",
-    "preferred_name",
-    "date_of_birth",
-    "age_range",
-    "phone",
-    "email",
-    "housing_status",
-    "education_at_entry",
-)
+_PROFILE_KEYS = ("participant_code", *PROFILE_FIELDS)
 
 
 def _ensure_custom_fields(tx: Writer, preview: ImportPreview) -> dict[str, int]:

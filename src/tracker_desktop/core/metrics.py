@@ -532,6 +532,18 @@ class Derived:
     credentials: pd.DataFrame  # earned credentials of the population
 
 
+# The columns of MetricsReport.people() after "id": who is behind a number.
+PEOPLE_COLUMNS = (
+    "participant_code",
+    "first_name",
+    "last_name",
+    "program",
+    "enrolled_on",
+    "status",
+    "current_stage",
+)
+
+
 @dataclass
 class MetricsReport:
     filters: Filters
@@ -572,8 +584,7 @@ class MetricsReport:
         self, key: str, part: str = "numerator", category: str | None = None
     ) -> pd.DataFrame:
         """The participants behind a number: a metric's numerator/denominator/unknown, or
-        one bar (``category``) of a breakdown.  Columns: id, participant_code, first_name,
-        last_name, program, enrolled_on, status."""
+        one bar (``category``) of a breakdown.  Columns: id, then PEOPLE_COLUMNS."""
         ids: np.ndarray
         if key in self.breakdowns:
             members = self.breakdowns[key].members
@@ -584,17 +595,7 @@ class MetricsReport:
             raise KeyError(key)
         people = self.derived.participants
         chosen = people.loc[people.index.intersection(pd.Index(np.unique(ids)))]
-        out = chosen[
-            [
-                "participant_code",
-                "first_name",
-                "last_name",
-                "program",
-                "enrolled_on",
-                "status",
-                "current_stage",
-            ]
-        ].copy()
+        out = chosen[list(PEOPLE_COLUMNS)].copy()
         out.insert(0, "id", out.index.astype(int))
         return out.sort_values("participant_code").reset_index(drop=True)
 

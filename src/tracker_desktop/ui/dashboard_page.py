@@ -400,15 +400,7 @@ def _short(text: str, limit: int = 14) -> str:
 # --- the participants behind a number --------------------------------------------------------
 class PeopleModel(QAbstractTableModel):
     HEADERS = ("Code", "First name", "Last name", "Program", "Enrolled", "Status", "Stage")
-    COLUMNS = (
-        "participant_code",
-        "first_name",
-        "last_name",
-        "program",
-        "enrolled_on",
-        "status",
-        "current_stage",
-    )
+    COLUMNS = metrics.PEOPLE_COLUMNS
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
