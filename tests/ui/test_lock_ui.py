@@ -328,3 +328,47 @@ def test_lock_leaves_no_participant_detail_on_any_screen(
     assert_locked(controller)
     leftovers = [t for t in visible_texts(window) if "Zorvathine" in t or "Quellmoor" in t]
     assert not leftovers, f"still on screen while locked: {leftovers[:5]}"
+
+
+def test_follow_up_result_being_typed_survives_a_lock(
+    qtbot: QtBot, controller: AppController, vault_path: Path
+) -> None:
+    from datetime import date, timedelta
+
+    from tracker_desktop.core import journey
+    from tracker_desktop.ui.followups_page import FollowupsPage
+
+    repo = controller.session.require_repo()
+    pid = repo.rows("participants")[0]["id"]
+    with repo.transaction() as tx:
+        journey.exit_participant(tx, pid, date.today() - timedelta(days=40), "Graduated")
+    page = controller.window.show_screen("followups")
+    assert isinstance(page, FollowupsPage)
+    page.overdue_table.selectRow(0)
+    form = page.form
+    qtbot.mouseClick(form.reached, Qt.MouseButton.LeftButton)
+    form.employed.setCurrentIndex(1)  # Yes
+    qtbot.keyClicks(form.employer, "Harbor Kitchen")
+    qtbot.keyClicks(form.notes, "Called Zyxqvorth, doing well")
+
+    controller.window.lock_action.trigger()
+    assert_locked(controller)
+    assert form.notes.toPlainText() == "" and not form.isEnabled()
+    assert b"Zyxqvorth" not in vault_path.read_bytes()
+    dialog = controller.unlock_dialog
+    assert dialog is not None
+    unlock_with(qtbot, dialog)
+    assert "Follow-ups" in controller.draft_bar.message.text()
+    qtbot.mouseClick(controller.draft_bar.restore_button, Qt.MouseButton.LeftButton)
+    assert controller.window.stack.currentWidget() is page
+    assert form.notes.toPlainText() == "Called Zyxqvorth, doing well"
+    assert form.reached.isChecked() and form.employer.text() == "Harbor Kitchen"
+    assert "back" in page.status.text()
+    qtbot.mouseClick(form.save_button, Qt.MouseButton.LeftButton)
+    saved = journey.participant_followups(repo, pid)[0]
+    assert (saved["status"], saved["employed"], saved["employer"]) == (
+        "done",
+        True,
+        "Harbor Kitchen",
+    )
+    assert saved["notes"] == "Called Zyxqvorth, doing well"

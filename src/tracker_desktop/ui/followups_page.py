@@ -4,6 +4,7 @@ and a quick form to record what the call found."""
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
@@ -263,6 +264,39 @@ class FollowupsPage(Page):
     def confirm_discard(self) -> bool:
         return True
 
+    def draft_state(self) -> dict[str, Any] | None:
+        if self._current is None or not self.form.dirty:
+            return None
+        return {
+            "kind": "followup_result",
+            "followup_id": self._current.id,
+            "as_of": self._as_of.isoformat(),
+            **self.form.state(),
+        }
+
+    def restore_draft(self, state: object) -> None:
+        if not isinstance(state, dict) or state.get("kind") != "followup_result":
+            return
+        try:
+            self.set_as_of(date.fromisoformat(str(state["as_of"])))
+        except (KeyError, ValueError):
+            self.refresh()
+        key = state.get("followup_id")
+        if key in self._items and (
+            select_key(self.overdue_table, key) or select_key(self.due_table, key)
+        ):
+            self.form.apply_state(state)
+            self.status.setText(
+                "Your unsaved follow-up result is back: check it, then Save result."
+            )
+            return
+        notes = str(state.get("notes") or "").strip()
+        self.status.setText(
+            "The follow-up result you were typing could not be put back: that follow-up is "
+            "no longer due (it may have been recorded meanwhile)."
+            + (f" Your notes were: {notes}" if notes else "")
+        )
+
 
 class ResultForm(QGroupBox):
     """Record what a follow-up call found."""
@@ -350,12 +384,48 @@ class ResultForm(QGroupBox):
             self.employer.textEdited,
             self.notes.textChanged,
             self.outcome.buttonToggled,
+            self.employed.activated,
+            self.wage.valueChanged,
+            self.benefits_mode.activated,
+            self.done_on.dateChanged,
         ):
             signal.connect(self._mark_dirty)
         self.show_item(None, None)
 
     def _mark_dirty(self, *_args: object) -> None:
         self.dirty = True
+
+    def state(self) -> dict[str, Any]:
+        """What is typed in, as JSON-able data (kept encrypted across a lock)."""
+        return {
+            "status": self._status(),
+            "done_on": from_qdate(self.done_on.date()).isoformat(),
+            "employed": self.employed.currentIndex(),
+            "employer": self.employer.text(),
+            "wage": self.wage.value(),
+            "benefits_mode": self.benefits_mode.currentIndex(),
+            "benefits": [name for name, box in self.benefit_boxes.items() if box.isChecked()],
+            "notes": self.notes.toPlainText(),
+        }
+
+    def apply_state(self, state: dict[str, Any]) -> None:
+        """Put back what :meth:`state` returned, on the follow-up already shown."""
+        for button in self.outcome.buttons():
+            button.setChecked(button.property("status") == state.get("status"))
+        try:
+            self.done_on.setDate(to_qdate(date.fromisoformat(str(state.get("done_on")))))
+        except ValueError:
+            pass
+        self.employed.setCurrentIndex(int(state.get("employed") or 0))
+        self.employer.setText(str(state.get("employer") or ""))
+        self.wage.setValue(float(state.get("wage") or 0))
+        self.benefits_mode.setCurrentIndex(int(state.get("benefits_mode") or 0))
+        ticked = set(state.get("benefits") or [])
+        for name, box in self.benefit_boxes.items():
+            box.setChecked(name in ticked)
+        self.notes.setPlainText(str(state.get("notes") or ""))
+        self.dirty = True
+        self._update_enabled()
 
     def set_benefit_options(self, options: list[str]) -> None:
         if list(self.benefit_boxes) == options:
