@@ -153,7 +153,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
         raise UserError("--participants must be 0 or more.")
     password = read_password()
     vault = (
-        Vault.open(args.vault, password)
+        Vault.unlock(args.vault, password)
         if args.vault.exists()
         else Vault.create(args.vault, password)
     )
@@ -184,7 +184,7 @@ def cmd_backup(args: argparse.Namespace) -> int:
     from tracker_desktop.core.repository import Repository
     from tracker_desktop.core.vault import Vault
 
-    with Vault.open(args.vault, read_password()) as vault:
+    with Vault.unlock(args.vault, read_password()) as vault:
         repo = Repository(vault, staff_name())
         folder = args.directory or (repo.setting("backup_dir") or None)
         keep = args.keep if args.keep is not None else int(repo.setting("backup_keep", 10))
@@ -222,7 +222,7 @@ def cmd_import(args: argparse.Namespace) -> int:
         profile = importer.ImportProfile.load(args.profile) if args.profile else None
         if not args.file.exists():
             raise UserError(f"{args.file} does not exist.")
-        with Vault.open(args.vault, read_password()) as vault:
+        with Vault.unlock(args.vault, read_password()) as vault:
             repo = Repository(vault, staff_name())
             preview = importer.prepare(
                 args.file, repo, profile, sheet=args.sheet, date_order=args.date_order
@@ -268,7 +268,7 @@ def cmd_metrics(args: argparse.Namespace) -> int:
 
     if args.date_from and args.date_to and args.date_from > args.date_to:
         raise UserError("--from must be on or before --to.")
-    with Vault.open(args.vault, read_password()) as vault:
+    with Vault.unlock(args.vault, read_password()) as vault:
         repo = Repository(vault, staff_name())
         dataset = metrics.load_dataset(repo, args.as_of)
     if args.program and args.program not in dataset.programs:
@@ -298,7 +298,7 @@ def cmd_export(args: argparse.Namespace) -> int:
         raise UserError(f"The folder {out.parent} does not exist.")
     if args.date_from and args.date_to and args.date_from > args.date_to:
         raise UserError("--from must be on or before --to.")
-    with Vault.open(args.vault, read_password()) as vault:
+    with Vault.unlock(args.vault, read_password()) as vault:
         repo = Repository(vault, staff_name())
         if args.program:
             programs = load_dataset(repo).programs
@@ -346,6 +346,7 @@ def run_command(args: argparse.Namespace) -> int:
 
     from tracker_desktop.core.hardening import disable_core_dumps
     from tracker_desktop.core.vault import (
+        DamagedVaultError,
         NewerSchemaError,
         NotATrackerError,
         VaultError,
@@ -369,6 +370,9 @@ def run_command(args: argparse.Namespace) -> int:
         return EXIT_WRONG_PASSWORD
     except WrongPasswordOrDamagedError as exc:
         print(f"error: {exc}. Nothing was changed.", file=sys.stderr)
+        return EXIT_WRONG_PASSWORD
+    except DamagedVaultError as exc:
+        print(f"error: {exc}; restore a backup. Nothing was changed.", file=sys.stderr)
         return EXIT_WRONG_PASSWORD
     except (NotATrackerError, NewerSchemaError) as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -14,6 +14,7 @@ from tests.conftest import PASSWORD
 from tests.helpers import add_participant
 from tracker_desktop.core.repository import Repository
 from tracker_desktop.core.vault import (
+    DamagedVaultError,
     NotATrackerError,
     Vault,
     VaultExistsError,
@@ -194,6 +195,27 @@ def test_integrity_check_reports_ok_and_detects_damage(vault_path: Path, vault: 
         report = damaged.check()
     assert not report.ok
     assert report.cipher  # cipher_integrity_check names the bad page
+
+
+@pytest.mark.parametrize("where", ["middle", "last"])
+def test_unlock_refuses_damaged_pages_and_changes_nothing(
+    vault_path: Path, vault: Vault, where: str
+) -> None:
+    repo = Repository(vault, "t")
+    for index in range(200):
+        add_participant(repo, first=f"Person {index}", last="X" * 200)
+    vault.close()
+    with Vault.unlock(vault_path, PASSWORD) as sound:  # a sound file unlocks
+        assert sound.check().ok
+    data = bytearray(vault_path.read_bytes())
+    # The last page may be one nothing reads (a free page): only the check finds it.
+    start = 4096 * 5 if where == "middle" else len(data) - 4096
+    data[start : start + 4096] = bytes(b ^ 0x55 for b in data[start : start + 4096])
+    vault_path.write_bytes(bytes(data))
+    before = hashlib.sha256(vault_path.read_bytes()).hexdigest()
+    with pytest.raises(DamagedVaultError, match="is damaged"):
+        Vault.unlock(vault_path, PASSWORD)
+    assert hashlib.sha256(vault_path.read_bytes()).hexdigest() == before
 
 
 def test_sqlcipher_stderr_noise_is_silenced(vault_path: Path, vault: Vault) -> None:

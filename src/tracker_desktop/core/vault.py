@@ -55,6 +55,16 @@ class WrongPasswordOrDamagedError(VaultError):
         self.path = path
 
 
+class DamagedVaultError(VaultError):
+    """The password is right, but pages behind the first fail their integrity check."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(
+            f"{path.name} is damaged: parts of it fail their check, so it was not opened"
+        )
+        self.path = path
+
+
 class NotATrackerError(VaultError):
     pass
 
@@ -230,6 +240,24 @@ class Vault:
             raise VaultError(f"{target} is a folder, not a tracker file.")
         salt = _read_salt(target)
         return cls.open_with_key(target, derive_key(password, salt), migrate=migrate)
+
+    @classmethod
+    def unlock(cls, path: str | os.PathLike[str], password: str) -> Vault:
+        """:meth:`open`, then refuse a file with damaged pages (``cipher_integrity_check``,
+        ~80 ms for 10,000 participants) before any screen or command reads it: a page
+        damaged behind the first is otherwise only found when something reads that page."""
+        vault = cls.open(path, password)
+        try:
+            failing = vault.failing_pages()
+        except sqlcipher3.DatabaseError:
+            failing = ["unreadable"]
+        except BaseException:
+            vault.close()
+            raise
+        if failing:
+            vault.close()
+            raise DamagedVaultError(vault.path)
+        return vault
 
     @classmethod
     def open_with_key(

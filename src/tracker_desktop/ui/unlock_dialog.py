@@ -37,10 +37,6 @@ if TYPE_CHECKING:
 TRACKER_SUFFIX = ".tracker"
 
 
-class DamagedTrackerError(Exception):
-    """The password is right, but pages of the file fail their integrity check."""
-
-
 STORAGE_MODULES = ("tracker_desktop.core.vault", "tracker_desktop.core.repository")
 MIN_PASSWORD_LENGTH = 8
 FILE_FILTER = f"Participant Tracker files (*{TRACKER_SUFFIX});;All files (*)"
@@ -229,19 +225,8 @@ class UnlockDialog(QDialog):
         path = self.path
         from tracker_desktop.core.vault import Vault
 
-        def open_and_check(_progress: object) -> Vault:
-            vault = Vault.open(path, password)
-            try:
-                failing = vault.failing_pages()
-            except Exception:
-                failing = ["unreadable"]
-            if failing:  # the password is right but screens would fail on damaged pages
-                vault.close()
-                raise DamagedTrackerError(path.name)
-            return vault
-
         run_task(
-            open_and_check,
+            lambda _progress: Vault.unlock(path, password),
             self._unlocked,
             self._unlock_failed,
             parent=self,
@@ -249,6 +234,7 @@ class UnlockDialog(QDialog):
 
     def _unlock_failed(self, exc: BaseException, _trace: str) -> None:
         from tracker_desktop.core.vault import (
+            DamagedVaultError,
             NewerSchemaError,
             NotATrackerError,
             VaultError,
@@ -259,11 +245,10 @@ class UnlockDialog(QDialog):
         self.unlock_button.setText("Unlock")
         self.password.selectAll()
         self.password.setFocus()
-        if isinstance(exc, DamagedTrackerError):
+        if isinstance(exc, DamagedVaultError):
             has_backups = bool(self._backups())
             self.error.setText(
-                f"{exc} is damaged: parts of it fail their check, so it was not opened. "
-                "Nothing was changed.\n"
+                f"{exc}. Nothing was changed.\n"
                 + (
                     "Open the latest backup instead."
                     if has_backups
