@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
 import sqlcipher3
@@ -84,8 +85,9 @@ def test_upgrade_from_version_1(tmp_path: Path) -> None:
         repo = Repository(vault)
         with vault.engine.connect() as conn:
             columns = {c["name"] for c in inspect(conn).get_columns("participants")}
-            assert schema.read_version(conn.connection.dbapi_connection) == 3
+            assert schema.read_version(conn.connection.dbapi_connection) == 4
             indexes = {i["name"] for i in inspect(conn).get_indexes("assessments")}
+            assert "assessment_summary" in inspect(conn).get_table_names()
         assert "archived_at" in columns
         assert "ix_assessments_totals" in indexes
         assert repo.rows("participants")[0]["first_name"] == "Old"
@@ -120,12 +122,13 @@ def test_upgrade_from_version_2(tmp_path: Path) -> None:
                  "assessed_on": date(2026, 3, 2), "passed": True},
             )  # fmt: skip
         with vault.engine.begin() as conn:
+            _drop_v4_objects(conn)
             conn.exec_driver_sql("DROP INDEX ix_assessments_totals")
             conn.exec_driver_sql("PRAGMA user_version = 2")
     with Vault.open(path, PASSWORD) as vault:
         with vault.engine.connect() as conn:
             raw = conn.connection.dbapi_connection
-            assert schema.read_version(raw) == 3
+            assert schema.read_version(raw) == 4
             plan = raw.execute(
                 "EXPLAIN QUERY PLAN SELECT participant_id, stage, count(*), sum(passed) "
                 "FROM assessments WHERE assessed_on <= '2026-12-01' "
@@ -134,7 +137,71 @@ def test_upgrade_from_version_2(tmp_path: Path) -> None:
         assert "COVERING INDEX ix_assessments_totals" in str(plan)
         assert Repository(vault).rows("assessments")[0]["passed"]
         assert vault.check().ok
-    assert len(list(tmp_path.glob("v2.before-v3-*.tracker"))) == 1
+    assert len(list(tmp_path.glob("v2.before-v4-*.tracker"))) == 1
+
+
+def _drop_v4_objects(conn: Any) -> None:
+    for kind, name in schema.DERIVED_OBJECTS:
+        conn.exec_driver_sql(f"DROP {kind.upper()} {name}")
+
+
+def _pass_sums(vault: Vault, as_of: date) -> list[tuple[int, str, int, int]]:
+    from tracker_desktop.core import dataset
+
+    with vault.read() as conn:
+        frame = dataset._read_columns(
+            conn.connection.dbapi_connection, *dataset._assessment_totals(as_of)
+        )
+    return sorted(
+        (int(p), str(s), int(a), int(k))
+        for p, s, a, k in frame[["participant_id", "stage", "assessed", "passed"]].to_numpy()
+    )
+
+
+def test_upgrade_from_version_3_sums_existing_assessments(tmp_path: Path) -> None:
+    """A version-3 file has no assessment_summary: the step builds it from the raw rows,
+    and the triggers keep it right for later inserts, updates and deletes."""
+    path = tmp_path / "v3.tracker"
+    with Vault.create(path, PASSWORD) as vault:
+        repo = Repository(vault, "Ana")
+        with repo.transaction() as tx:
+            person = tx.insert(
+                "participants",
+                {"participant_code": "P-3", "first_name": "Three", "last_name": "Version",
+                 "created_at": tx.at, "updated_at": tx.at},
+            )  # fmt: skip
+            for day, passed in ((2, True), (9, False), (20, True)):
+                tx.insert(
+                    "assessments",
+                    {"participant_id": person, "stage": "Apprentice Level 1", "kind": "skill",
+                     "assessed_on": date(2026, 3, day), "passed": passed},
+                )  # fmt: skip
+        with vault.engine.begin() as conn:
+            _drop_v4_objects(conn)
+            conn.exec_driver_sql("PRAGMA user_version = 3")
+    with Vault.open(path, PASSWORD) as vault:
+        with vault.read() as conn:
+            assert schema.read_version(conn.connection.dbapi_connection) == 4
+        # Today, and an as-of date between the assessments (summed from the raw rows).
+        assert _pass_sums(vault, date(2026, 12, 1)) == [(person, "Apprentice Level 1", 3, 2)]
+        assert _pass_sums(vault, date(2026, 3, 10)) == [(person, "Apprentice Level 1", 2, 1)]
+        assert _pass_sums(vault, date(2026, 3, 1)) == []
+        repo = Repository(vault, "Ana")
+        first = min(r["id"] for r in repo.rows("assessments"))
+        with repo.transaction() as tx:
+            tx.update("assessments", first, {"stage": "Apprentice Level 2"})
+        assert _pass_sums(vault, date(2026, 12, 1)) == [
+            (person, "Apprentice Level 1", 2, 1),
+            (person, "Apprentice Level 2", 1, 1),
+        ]
+        with repo.transaction() as tx:
+            tx.delete("assessments", first)
+        assert _pass_sums(vault, date(2026, 12, 1)) == [(person, "Apprentice Level 1", 2, 1)]
+        with repo.transaction() as tx:
+            tx.delete("participants", person)  # cascades to assessments and their sums
+        assert _pass_sums(vault, date(2026, 12, 1)) == []
+        assert vault.check().ok
+    assert len(list(tmp_path.glob("v3.before-v4-*.tracker"))) == 1
 
 
 def test_failed_migration_step_rolls_back(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

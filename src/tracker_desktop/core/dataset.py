@@ -212,13 +212,20 @@ _COLUMN_TABLES: dict[str, tuple[str, tuple[Column, ...]]] = {
 
 
 def _assessment_totals(as_of: date) -> tuple[str, tuple[Column, ...]]:
-    """Assessments dated on or before ``as_of``, summed per participant and stage (the
-    table is the largest in the file and only pass rates are computed from it)."""
+    """Assessments dated on or before ``as_of``, summed per participant and stage (only
+    pass rates are computed from the largest table in the file).  The sums kept by
+    triggers (schema.DERIVED_DDL) serve every pair last assessed by then; the few pairs
+    assessed after a past as-of date are summed from the raw rows."""
+    day = as_of.isoformat()
     source = (
-        "(SELECT participant_id, stage, count(*) AS assessed, "
-        "coalesce(sum(passed), 0) AS passed FROM assessments "
-        f"WHERE assessed_on <= '{as_of.isoformat()}' "
-        "GROUP BY participant_id, stage)"
+        "(SELECT participant_id, stage, assessed, passed FROM assessment_summary "
+        f"WHERE last_on <= '{day}' "
+        "UNION ALL "
+        "SELECT a.participant_id, a.stage, count(*), coalesce(sum(a.passed), 0) "
+        "FROM assessment_summary s CROSS JOIN assessments a "  # s outer: few pairs
+        "ON a.participant_id = s.participant_id AND a.stage = s.stage "
+        f"WHERE s.last_on > '{day}' AND a.assessed_on <= '{day}' "
+        "GROUP BY a.participant_id, a.stage)"
     )
     return source, (
         ("participant_id", "participant_id", INT),
