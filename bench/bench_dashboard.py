@@ -12,8 +12,10 @@ the median of several runs after one warm-up:
   filter change on the dashboard costs: the snapshot is kept, only compute runs);
 * after a save: one job saved on a copy of the file, then ``refresh_dataset`` (re-reads
   only the tables the audit log shows as changed) + compute, as the dashboard does;
-* recompute = load + compute, against the targets 0.3 s (10k) and 3 s (100k), as wall
-  time and as this process's CPU time (close to the wall time on an otherwise idle core).
+* recompute: a filter change (compute on the kept snapshot) and after a save (refresh +
+  compute), against the targets 0.3 s (10k) and 3 s (100k);
+* first open of a session = load + compute, as wall time and as this process's CPU time
+  (close to the wall time on an otherwise idle core), against the same targets.
 """
 
 from __future__ import annotations
@@ -112,11 +114,9 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         figures = measure(size, args.runs)
         results[_label(size)] = figures
         target = TARGETS.get(size, 0.3 * size / 10_000)
-        name = f"dashboard recompute (load + compute), {_label(size)}"
-        print(line(name, figures["recompute_s"], "s", "target", target), flush=True)
         print(
             line(
-                f"dashboard filter change (compute only), {_label(size)}",
+                f"dashboard filter change (recompute on the kept snapshot), {_label(size)}",
                 figures["filter_change_s"],
                 "s",
                 "target",
@@ -134,6 +134,9 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             ),
             flush=True,
         )
+        # Not a recompute: the first visit of a session decrypts and reads the whole file.
+        name = f"dashboard first open of a session (read the whole file + compute), {_label(size)}"
+        print(line(name, figures["recompute_s"], "s", "target", target), flush=True)
         print(
             f"  load {figures['load_s']:.3f} s, compute (all programs) "
             f"{figures['compute_s']:.3f} s, recompute CPU time {figures['recompute_cpu_s']:.3f} s "
