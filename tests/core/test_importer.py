@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import openpyxl
+import pandas as pd
 import pytest
 from sqlalchemy import func, select
 
@@ -148,6 +149,27 @@ def test_sample_tracker_imports_exact_values(repo: Repository) -> None:
         batch_ids = set(conn.execute(select(log.c.import_batch_id)).scalars())
     assert batch_ids == {batch.id}
     assert repo.count("participants") == 4
+
+
+def test_sample_tracker_dashboard_says_what_the_sheet_says(repo: Repository) -> None:
+    """The sheet gives no Date of Employment: Ana's and Linh's "Employed: Yes" jobs still
+    count as current (from their enrollment), Chidi's ended one does not."""
+    from tracker_desktop.core import metrics
+
+    import_file(repo, SAMPLE_TRACKER)
+    as_of = date.today()
+    report = metrics.compute(metrics.load_dataset(repo, as_of), metrics.Filters(as_of=as_of))
+    employment = report.metrics["employment_rate"]
+    assert (employment.numerator, employment.denominator, employment.unknown) == (2, 4, 0)
+    assert report.metrics["wage_mean"].value == pytest.approx(14.5)
+    assert report.metrics["employer_benefits"].numerator == 2
+    assert report.metrics["employer_benefits"].denominator == 2
+    tracker = report.derived.participants.set_index("first_name")
+    assert list(tracker.loc[["Ana", "Chidi", "Linh", "Dee"], "employed"]) == [
+        True, False, True, False
+    ]  # fmt: skip
+    assert tracker.loc["Ana", "current_wage"] == pytest.approx(14.5)
+    assert pd.isna(tracker.loc["Ana", "current_job_started"])  # no date is made up
 
 
 def test_importing_the_sample_twice_merges_instead_of_doubling(repo: Repository) -> None:

@@ -7,7 +7,7 @@ P1 Ana  Pipeline 2024-01-10 active    entry job $10 -> program job $15 (benefits
 P2 Ben  Pipeline 2024-02-01 graduated 2024-12-31; new job $18 from 2025-01-15 (benefits blank)
 P3 Cara Fellows  2025-03-01 active    no job
 P4 Dev  Fellows  2024-05-01 exited 2025-01-31 (moved away)
-P5 Eve  Pipeline 2024-09-01 active    a job without a start date (employment unknown)
+P5 Eve  Pipeline 2024-09-01 active    a job without a start date or wage (counts from enrollment)
 """
 
 from __future__ import annotations
@@ -386,22 +386,23 @@ def test_participant_counts(built: tuple[Repository, dict[str, int]]) -> None:
 
 def test_employment_and_wages(built: tuple[Repository, dict[str, int]]) -> None:
     report = report_for(built[0])
-    # Active: Ana employed, Cara no job, Eve undated job (unknown).
-    check(report, "employment_rate", 0.5, 1, 2, 1)
-    assert codes(report, "employment_rate") == ["Ana"]
-    assert codes(report, "employment_rate", "denominator") == ["Ana", "Cara"]
-    assert codes(report, "employment_rate", "unknown") == ["Eve"]
+    # Active: Ana employed, Cara no job, Eve's undated job counts from her enrollment.
+    check(report, "employment_rate", 2 / 3, 2, 3, 0)
+    assert codes(report, "employment_rate") == ["Ana", "Eve"]
+    assert codes(report, "employment_rate", "denominator") == ["Ana", "Cara", "Eve"]
+    assert codes(report, "employment_rate", "unknown") == []
     assert report.metrics["employment_rate"].statement == (
-        "50% of our active participants have a current job (1 of 2; 1 unknown)."
+        "67% of our active participants have a current job (2 of 3)."
     )
-    # Current jobs: Ana $15, Ben $18 (the archived participant's $99 never counts).
-    check(report, "wage_mean", 16.5, 33.0, 2, 0)
-    check(report, "wage_median", 16.5, None, 2, 0)
+    # Current jobs: Ana $15, Ben $18, Eve's without a wage (the archived participant's
+    # $99 never counts).
+    check(report, "wage_mean", 16.5, 33.0, 2, 1)
+    check(report, "wage_median", 16.5, None, 2, 1)
     # Ana $10 -> $15; Ben has a latest wage but no entry wage.
     check(report, "earning_power_increased", 1.0, 1, 1, 1)
     assert codes(report, "earning_power_increased", "unknown") == ["Ben"]
-    # Ana's job has benefits; Ben's benefits box is blank.
-    check(report, "employer_benefits", 1.0, 1, 1, 1)
+    # Ana's job has benefits; Ben's and Eve's benefits boxes are blank.
+    check(report, "employer_benefits", 1.0, 1, 1, 2)
 
 
 def test_credentials_and_promotions(built: tuple[Repository, dict[str, int]]) -> None:
@@ -479,7 +480,7 @@ def test_progression(built: tuple[Repository, dict[str, int]]) -> None:
 def test_program_filter(built: tuple[Repository, dict[str, int]]) -> None:
     report = report_for(built[0], program="Pipeline")
     check(report, "participants_total", 3, 3, None, 0)
-    check(report, "employment_rate", 1.0, 1, 1, 1)  # Ana yes, Eve unknown
+    check(report, "employment_rate", 1.0, 2, 2, 0)  # Ana and Eve (undated job)
     check(report, "followup_reach_rate", 1 / 3, 1, 3, 0)  # Ben only
     fellows = report_for(built[0], program="Fellows")
     check(fellows, "participants_total", 2, 2, None, 0)
@@ -497,8 +498,9 @@ def test_as_of_filter(built: tuple[Repository, dict[str, int]]) -> None:
     # Ana, Ben, Dev, Eve enrolled by then; nobody had exited yet.
     check(report, "participants_total", 4, 4, None, 0)
     check(report, "participants_active", 4, 4, 4, 0)
-    # Ana and Ben (program job until 2024-12-31) employed, Dev no job, Eve unknown.
-    check(report, "employment_rate", 2 / 3, 2, 3, 1)
+    # Ana, Ben (program job until 2024-12-31) and Eve (undated job, enrolled 2024-09-01)
+    # employed, Dev no job.
+    check(report, "employment_rate", 3 / 4, 3, 4, 0)
     check(report, "followup_reach_rate", None, 0, 0, 0)
     check(report, "credentials_earned", 3, 3, None, 0)  # the AA dated 2024-12-01 counts
     with pytest.raises(ValueError, match="loaded as of"):
@@ -528,14 +530,14 @@ def test_targets_and_states(built: tuple[Repository, dict[str, int]]) -> None:
     repo = built[0]
     with repo.transaction() as tx:
         tx.conn.execute(
-            text("UPDATE metric_targets SET target = 0.55 WHERE metric_key = 'employment_rate'")
+            text("UPDATE metric_targets SET target = 0.75 WHERE metric_key = 'employment_rate'")
         )
         tx.conn.execute(
             text("UPDATE metric_targets SET target = 0.40 WHERE metric_key = 'credential_rate'")
         )
     report = report_for(repo)
-    assert report.metrics["employment_rate"].target == 0.55
-    assert report.metrics["employment_rate"].state == "amber"  # 50% is within 10 points
+    assert report.metrics["employment_rate"].target == 0.75
+    assert report.metrics["employment_rate"].state == "amber"  # 67% is within 10 points
     assert report.metrics["credential_rate"].state == "green"  # exactly on target
     assert report.metrics["promotion_12m"].target == 0.50
     assert report.metrics["retention_90"].state == "none"  # n/a never red

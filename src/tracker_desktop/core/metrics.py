@@ -16,7 +16,7 @@ The words used in the definitions mean exactly this:
 * **current job**: a job (any job, including one held at intake) that started on or before
   the as-of date and has no end date or ends after it.  When someone has several, the one
   that started last (then the last entered) is "the" current job.  A job with no start date
-  makes employment unknown unless a dated current job exists.
+  counts as started on the participant's enrollment date.
 * Records dated after the as-of date are ignored everywhere (stages, jobs, promotions,
   credentials, assessments, measurements, follow-ups completed later count as not done).
 
@@ -140,10 +140,10 @@ DEFINITIONS: dict[str, Definition] = {
     "employment_rate": Definition(
         "Employment rate",
         PERCENT,
-        "Active participants with a current job at the as-of date / active participants "
-        "whose employment is known.  Unknown: active participants with no dated current job "
-        "but a job without a start date.  A participant with no job on record counts as "
-        "not employed.",
+        "Active participants with a current job at the as-of date / active participants.  "
+        "A job with no start date counts from the participant's enrollment date (a "
+        "spreadsheet often says 'Employed: Yes' without a date).  A participant with no job "
+        "on record counts as not employed.",
         "{value} of our active participants have a current job ({num} of {den}{extra}).",
         group="Employment",
     ),
@@ -788,14 +788,15 @@ class _Builder:
         pf["current_stage"] = current["stage"].astype(object).reindex(pf.index)
 
         jobs = self.children(ds.jobs, pf)
-        dated = jobs[jobs["started_on"].notna() & (jobs["started_on"] <= ts)]
+        # A job with no start date (a spreadsheet row that says "Employed: Yes" and a wage
+        # but no date) is known to exist, not when it began: it counts from the enrollment.
+        enrolled = pf["enrolled_on"].reindex(jobs["participant_id"].to_numpy()).to_numpy()
+        started = pd.to_datetime(jobs["started_on"]).astype("datetime64[ns]")
+        jobs = jobs.assign(counted_from=started.fillna(pd.Series(enrolled, index=jobs.index)))
+        dated = jobs[jobs["counted_from"].notna() & (jobs["counted_from"] <= ts)]
         running = dated[dated["ended_on"].isna() | (dated["ended_on"] > ts)]
-        current_job = _last_per(running, "participant_id", ["started_on", "id"])
-        undated = jobs[
-            jobs["started_on"].isna() & (jobs["ended_on"].isna() | (jobs["ended_on"] > ts))
-        ]
+        current_job = _last_per(running, "participant_id", ["counted_from", "id"])
         employed = pd.Series(False, index=pf.index, dtype="boolean")
-        employed[employed.index.isin(undated["participant_id"])] = pd.NA
         employed[employed.index.isin(current_job.index)] = True
         pf["employed"] = employed
         pf["current_employer"] = current_job["employer"].reindex(pf.index)
@@ -808,13 +809,13 @@ class _Builder:
         entry_jobs = waged[waged["is_entry_job"].fillna(False).astype(bool)]
         later_jobs = waged[
             ~waged["is_entry_job"].fillna(False).astype(bool)
-            & waged["started_on"].notna()
-            & (waged["started_on"] <= ts)
+            & waged["counted_from"].notna()
+            & (waged["counted_from"] <= ts)
         ]
-        pf["entry_wage"] = _last_per(entry_jobs, "participant_id", ["started_on", "id"])[
+        pf["entry_wage"] = _last_per(entry_jobs, "participant_id", ["counted_from", "id"])[
             "hourly_wage"
         ].reindex(pf.index)
-        pf["latest_wage"] = _last_per(later_jobs, "participant_id", ["started_on", "id"])[
+        pf["latest_wage"] = _last_per(later_jobs, "participant_id", ["counted_from", "id"])[
             "hourly_wage"
         ].reindex(pf.index)
         both = pf["entry_wage"].notna() & pf["latest_wage"].notna()
