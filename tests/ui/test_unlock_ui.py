@@ -136,3 +136,30 @@ def test_main_window_shows_file_staff_and_locks(qtbot, vault_path: Path, vault: 
     session.lock()
     assert window.file_label.text() == "Locked"
     assert not window.centralWidget().isEnabled()
+
+
+def test_recent_files_survive_a_restart_with_one_file(tmp_path: Path) -> None:
+    """Settings are an INI file on Linux: a one-item list comes back as a string, which
+    was read as a list of letters (the unlock window then offered to open "/")."""
+    import os
+    import subprocess
+    import sys
+
+    first, second = tmp_path / "A.tracker", tmp_path / "B.tracker"
+    first.write_bytes(b"x")
+    second.write_bytes(b"x")
+    env = {**os.environ, "XDG_CONFIG_HOME": str(tmp_path / "config")}
+
+    def in_new_process(code: str) -> str:
+        script = f"from pathlib import Path\nfrom tracker_desktop.ui import app\n{code}"
+        done = subprocess.run(
+            [sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True
+        )
+        return done.stdout.strip()
+
+    in_new_process(f"app.remember_file(Path({str(first)!r}))")
+    assert in_new_process("print(app.last_file())") == str(first)
+    in_new_process(f"app.remember_file(Path({str(second)!r}))")
+    assert in_new_process("print(app.recent_files())") == repr([str(second), str(first)])
+    second.unlink()  # moved away: the previous file is offered, never a folder
+    assert in_new_process("print(app.last_file())") == str(first)

@@ -30,15 +30,23 @@ def settings() -> QSettings:
     return QSettings(ORGANISATION, "tracker-desktop")
 
 
+def recent_files() -> list[str]:
+    """The remembered tracker paths, newest first.  An INI settings file gives a one-item
+    list back as a plain string: taken as one path, never as a list of its letters."""
+    value = settings().value("recent_files")
+    if isinstance(value, str):
+        return [value] if value else []
+    return [str(item) for item in value or [] if item]
+
+
 def remember_file(path: Path) -> None:
-    store = settings()
-    recent = [p for p in (store.value("recent_files") or []) if p != str(path)]
-    store.setValue("recent_files", [str(path), *recent][:8])
+    recent = [p for p in recent_files() if p != str(path)]
+    settings().setValue("recent_files", [str(path), *recent][:8])
 
 
 def last_file() -> Path | None:
-    for name in settings().value("recent_files") or []:
-        if Path(name).exists():
+    for name in recent_files():
+        if Path(name).is_file():
             return Path(name)
     return None
 
