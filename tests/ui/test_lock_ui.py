@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -58,24 +57,6 @@ class EditingPage(Page):
         self.restored.append(state)
         assert isinstance(state, dict)
         self.field.setText(state["note"])
-
-
-@pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock()
-
-
-@pytest.fixture
-def controller(qtbot: QtBot, vault: Vault, clock: FakeClock) -> Iterator[AppController]:
-    repo = Repository(vault, "Maria Lopez")
-    repo.insert("staff", {"name": "Maria Lopez", "active": True})
-    add_participant(repo, first="Ana", last="Garcia")
-    ctl = AppController(vault, "Maria Lopez", clock=clock)
-    qtbot.addWidget(ctl.window)
-    ctl.window.show()
-    yield ctl
-    ctl.idle.dispose()
-    ctl.session.lock()
 
 
 def assert_locked(ctl: AppController) -> None:

@@ -710,10 +710,10 @@ class ParticipantRecord(QWidget):
             child.edited.connect(self._edited)
 
         save = QShortcut(QKeySequence.StandardKey.Save, self)
-        save.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        save.setContext(Qt.ShortcutContext.WindowShortcut)
         save.activated.connect(self.save)
         cancel = QShortcut(QKeySequence(Qt.Key.Key_Escape), self)
-        cancel.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        cancel.setContext(Qt.ShortcutContext.WindowShortcut)
         cancel.activated.connect(self.cancel)
 
     @staticmethod

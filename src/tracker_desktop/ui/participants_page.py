@@ -484,7 +484,7 @@ class ParticipantsPage(Page):
             ("Ctrl+F", self.focus_search),
         ):
             shortcut = QShortcut(QKeySequence(sequence), self)
-            shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            shortcut.setContext(Qt.ShortcutContext.WindowShortcut)
             shortcut.activated.connect(slot)
         self.setTabOrder(self.search, self.program_filter)
         self.setTabOrder(self.program_filter, self.stage_filter)
