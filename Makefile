@@ -15,6 +15,11 @@ $(STAMP): pyproject.toml constraints.txt
 	rm -f $(VENV)/.installed-*; touch $(STAMP)
 
 run: $(STAMP)
+	@# Qt 6's X11 plugin needs libxcb-cursor0, which minimal Linux desktops lack: say so first.
+	@if [ "$$(uname)" = Linux ] && [ -z "$$QT_QPA_PLATFORM" ] && command -v ldconfig >/dev/null \
+	  && ! ldconfig -p | grep -q 'libxcb-cursor\.so\.0'; then \
+	  echo "Note: Qt needs libxcb-cursor0 for its window (Debian/Ubuntu:" \
+	       "sudo apt install libxcb-cursor0); see README, Troubleshooting."; fi
 	$(PY) -m tracker_desktop --demo
 
 test: $(STAMP)
