@@ -24,24 +24,58 @@ EXIT_WRONG_PASSWORD = 2
 PASSWORD_ENV = "TRACKER_PASSWORD"
 STAFF_ENV = "TRACKER_STAFF"
 SUBCOMMANDS = ("create", "demo", "import", "export", "metrics", "backup", "check", "self-test")
+TRACKER_SUFFIX = ".tracker"  # as core.vault.TRACKER_SUFFIX (not imported: keeps the start light)
+PAPER_SIZES = ("A4", "Letter")
+GUI_HELP = """\
+with no command, the window opens:
+  tracker-desktop [FILE]    unlock FILE (default: the last tracker used)
+  tracker-desktop --demo    open a demo tracker of synthetic people (created if missing)
+
+The password comes from TRACKER_PASSWORD or a prompt, never from the command line.
+Exit codes: 0 ok, 1 user error, 2 wrong password or damaged file."""
 
 
 class UserError(Exception):
     """A problem the user can fix; printed as one line, exit code 1."""
 
 
-def read_password(confirm: bool = False) -> str:
+def read_password(confirm: bool = False, min_length: int = 0) -> str:
+    """The password from ``TRACKER_PASSWORD``, else asked in the terminal (twice with
+    ``confirm``).  No terminal (stdin closed or redirected), Ctrl+D and Ctrl+C at the
+    prompt are one-line user errors.  ``min_length`` is checked before the repeat."""
     password = os.environ.get(PASSWORD_ENV)
     if password:
+        _check_length(password, min_length)
         return password
-    if not sys.stdin.isatty():
-        raise UserError(f"No password: set {PASSWORD_ENV} or run in a terminal to be asked.")
-    password = getpass.getpass("Tracker password: ")
-    if confirm and getpass.getpass("Repeat the password: ") != password:
-        raise UserError("The two passwords do not match.")
-    if not password:
-        raise UserError("A password is required.")
+    stdin = sys.stdin  # None when the process was started with stdin closed
+    if stdin is None or stdin.closed or not stdin.isatty():
+        raise UserError(f"No password given: set {PASSWORD_ENV} or run in a terminal to be asked.")
+    try:
+        password = getpass.getpass("Tracker password: ")
+        if not password:
+            raise UserError("A password is required.")
+        _check_length(password, min_length)
+        if confirm and getpass.getpass("Repeat the password: ") != password:
+            raise UserError("The two passwords do not match.")
+    except EOFError:  # Ctrl+D (Ctrl+Z on Windows): getpass wrote no newline after the prompt
+        _end_prompt_line()
+        raise UserError("No password given; nothing was changed.") from None
+    except KeyboardInterrupt:
+        _end_prompt_line()
+        raise
     return password
+
+
+def _check_length(password: str, min_length: int) -> None:
+    if len(password) < min_length:
+        raise UserError(
+            f"Use a password of at least {min_length} characters (this one has {len(password)})."
+        )
+
+
+def _end_prompt_line() -> None:
+    if sys.stderr is not None and sys.stderr.isatty():
+        sys.stderr.write("\n")
 
 
 def staff_name() -> str:
@@ -63,13 +97,24 @@ class _Parser(argparse.ArgumentParser):
         self.exit(EXIT_USER_ERROR, f"error: {message} (see: {self.prog} --help)\n")
 
 
+def parse_paper(text: str) -> str:
+    for name in PAPER_SIZES:
+        if text.strip().lower() == name.lower():
+            return name
+    raise argparse.ArgumentTypeError(f"{text!r} is not a paper size: use A4 or Letter")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="tracker-desktop",
+        usage="%(prog)s [FILE] [--demo]\n       %(prog)s COMMAND [options]",
         description=f"{APP_NAME} {__version__}: offline, encrypted participant tracking.",
+        epilog=GUI_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
-    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    # prog given: derived from the custom usage above it would read "tracker-desktop [FILE]..."
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", prog="tracker-desktop")
 
     def vault_arg(sub: argparse.ArgumentParser) -> None:
         sub.add_argument("--vault", required=True, type=Path, help="the .tracker file")
@@ -105,6 +150,11 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_argument("--program")
     sub.add_argument("--from", dest="date_from", type=parse_day)
     sub.add_argument("--to", dest="date_to", type=parse_day)
+    sub.add_argument(
+        "--paper",
+        type=parse_paper,
+        help="paper size of a .pdf report: A4 (default) or Letter",
+    )
 
     sub = commands.add_parser("metrics", help="print the dashboard metrics")
     vault_arg(sub)
@@ -129,9 +179,9 @@ def build_parser() -> argparse.ArgumentParser:
 # --- commands -------------------------------------------------------------------------
 def cmd_create(args: argparse.Namespace) -> int:
     from tracker_desktop.core.repository import Repository
-    from tracker_desktop.core.vault import Vault
+    from tracker_desktop.core.vault import MIN_PASSWORD_LENGTH, Vault
 
-    password = read_password(confirm=True)
+    password = read_password(confirm=True, min_length=MIN_PASSWORD_LENGTH)
     vault = Vault.create(args.vault, password)
     with vault:
         repo = Repository(vault, staff_name())
@@ -158,7 +208,14 @@ def cmd_demo(args: argparse.Namespace) -> int:
         else Vault.create(args.vault, password)
     )
     with vault:
-        count = demo.generate(Repository(vault, staff_name()), args.participants, args.seed)
+        repo = Repository(vault, staff_name())
+        held = repo.count("participants")  # archived people too: any real record counts
+        if held:  # synthetic people must never mix with real ones
+            raise UserError(
+                f"{args.vault.name} already holds {held} participant{'s' if held != 1 else ''}; "
+                "demo data goes into a new file: give --vault a new file name."
+            )
+        count = demo.generate(repo, args.participants, args.seed)
     print(f"Wrote {count} demo participants to {args.vault}")
     return EXIT_OK
 
@@ -174,7 +231,7 @@ def cmd_check(args: argparse.Namespace) -> int:
         if not report.ok:  # a damaged file cannot be read further: no quality report
             print(f"error: {args.vault} is damaged; restore a backup.", file=sys.stderr)
             return EXIT_WRONG_PASSWORD
-        findings = quality.data_quality(Repository(vault, staff_name()))
+        findings = quality.quality_details(Repository(vault, staff_name()))
         for line in findings.lines():
             print(line)
     return EXIT_OK if report.ok else EXIT_WRONG_PASSWORD
@@ -294,6 +351,8 @@ def cmd_export(args: argparse.Namespace) -> int:
     fmt = out.suffix.lower().lstrip(".")
     if fmt not in ("xlsx", "csv", "pdf"):
         raise UserError(f"{out.name}: the file name must end in .xlsx, .csv or .pdf.")
+    if args.paper and fmt != "pdf":
+        raise UserError(f"--paper applies to a .pdf report only, not to {out.name}.")
     if not out.parent.is_dir():
         raise UserError(f"The folder {out.parent} does not exist.")
     if args.date_from and args.date_to and args.date_from > args.date_to:
@@ -315,11 +374,16 @@ def cmd_export(args: argparse.Namespace) -> int:
         from tracker_desktop.ui.pdf_report import ensure_gui_app, write_pdf_report
 
         ensure_gui_app()
-        write_pdf_report(data, out)
+        write_pdf_report(data, out, args.paper or "A4")
     people = data.participant_count
     kind = "de-identified " if args.deidentified else ""
-    print(f"Exported {people} participant{'s' if people != 1 else ''} to {out} ({kind}{fmt}).")
-    if not args.deidentified:
+    paper = f", {args.paper or 'A4'}" if fmt == "pdf" else ""
+    print(
+        f"Exported {people} participant{'s' if people != 1 else ''} to {out} ({kind}{fmt}{paper})."
+    )
+    if fmt == "pdf":  # organisation, period, counts, rates and charts: no row per person
+        print("Note: the report holds aggregate figures only (no names); it is not encrypted.")
+    elif not args.deidentified:
         print("Note: the file holds personal data in plain text; store and share it securely.")
     return EXIT_OK
 
@@ -398,9 +462,28 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = build_parser().parse_args(argv)
         return run_command(args)
     gui = argparse.ArgumentParser(prog="tracker-desktop", add_help=False)
-    gui.add_argument("path", nargs="?", type=Path)
+    gui.add_argument("path", nargs="?")
     gui.add_argument("--demo", action="store_true")
     gui_args, _qt_args = gui.parse_known_args(argv)
-    from tracker_desktop.ui.app import run_gui
+    path = Path(gui_args.path) if gui_args.path else None
+    if path is not None and _mistyped_command(argv, gui_args.path, path):
+        print(
+            f"error: unknown command {gui_args.path!r} (commands: {', '.join(SUBCOMMANDS)}); "
+            "to open a tracker file give its path",
+            file=sys.stderr,
+        )
+        return EXIT_USER_ERROR
+    from tracker_desktop.ui.app import run_gui  # Qt: only once the arguments make sense
 
-    return run_gui(gui_args.path, demo=gui_args.demo)
+    return run_gui(path, demo=gui_args.demo)
+
+
+def _mistyped_command(argv: list[str], word: str, path: Path) -> bool:
+    """A lone word that names no file and no new tracker (``tracker-desktop chek``) is a
+    mistyped command, not a file for the window.  A word after an option the launcher does
+    not know is that option's value (Qt's own ``-style fusion``), left to Qt."""
+    if path.exists() or word.lower().endswith(TRACKER_SUFFIX):
+        return False
+    position = argv.index(word)
+    before = argv[position - 1] if position else ""
+    return not (before.startswith("-") and before != "--demo")

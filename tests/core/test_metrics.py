@@ -657,3 +657,19 @@ def test_refresh_to_another_as_of_date(built: tuple[Repository, dict[str, int]])
     expected = metrics.compute(metrics.load_dataset(repo, later), Filters(as_of=later))
     assert metrics.compute(moved, Filters(as_of=later)).to_dict() == expected.to_dict()
     assert expected.metrics["pass_rate.apprentice_level_2"].denominator == 2
+
+
+def test_display_never_rounds_up_to_a_missed_target() -> None:
+    def result(value: float, target: float | None, unit: str = metrics.PERCENT) -> Any:
+        return metrics.MetricResult(
+            "employer_benefits", "Employer benefits", value, None, None, 0, target, "", "",
+            unit, "Employment",
+        )  # fmt: skip
+
+    close = result(0.5975, 0.60)
+    assert (close.display, close.state) == ("59.7%", "amber")  # not "60%" and amber
+    assert result(0.60, 0.60).display == "60%"
+    assert result(0.5975, None).display == "60%"  # no target: plain rounding
+    assert result(0.5975, 0.75).display == "60%"
+    assert metrics.format_value(1.0, metrics.DAYS) == "1 day"
+    assert metrics.format_value(12.0, metrics.DAYS) == "12 days"

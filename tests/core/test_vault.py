@@ -232,3 +232,50 @@ def test_sqlcipher_stderr_noise_is_silenced(vault_path: Path, vault: Vault) -> N
     assert result.stdout.strip() == "refused"
     assert "hmac check failed" not in result.stderr
     assert "ERROR CORE" not in result.stderr
+
+
+@pytest.mark.parametrize("keep", [4096 + 1000, 3 * 4096 - 1, 2 * 4096 + 1024])
+def test_a_tracker_cut_short_is_damaged_not_a_document(
+    vault_path: Path, vault: Vault, keep: int
+) -> None:
+    """An interrupted copy (``head -c``) keeps the salt but not whole 4096-byte pages: the
+    unlock window must offer the backup ("damaged"), not say "maybe a spreadsheet"."""
+    repo = Repository(vault, "t")
+    for index in range(40):
+        add_participant(repo, first=f"{CANARY}-{index}", last="Núñez")
+    vault.close()
+    data = vault_path.read_bytes()
+    assert len(data) > keep
+    vault_path.write_bytes(data[:keep])
+    before = sha256(vault_path)
+    for password in (PASSWORD, "not the password"):
+        with pytest.raises(WrongPasswordOrDamagedError, match="Wrong password, or the file is"):
+            Vault.open(vault_path, password)
+    assert sha256(vault_path) == before
+    assert sorted(p.name for p in vault_path.parent.iterdir()) == [vault_path.name]
+
+
+@pytest.mark.parametrize(
+    "magic",
+    [
+        b"\x89PNG\r\n\x1a\n",
+        b"\xff\xd8\xff\xe0",
+        b"GIF89a",
+        b"\x1f\x8b\x08\x00",
+        b"7z\xbc\xaf\x27\x1c",
+    ],
+)
+def test_pictures_and_archives_are_not_trackers(tmp_path: Path, magic: bytes) -> None:
+    """Binary files that are not whole pages used to be "not a tracker" by their size alone;
+    the pictures and archives someone may pick by mistake still are, by their magic."""
+    path = tmp_path / "photo.tracker"
+    path.write_bytes(magic + bytes(range(256)) * 7)
+    with pytest.raises(NotATrackerError, match="not a Participant Tracker file"):
+        Vault.open(path, PASSWORD)
+
+
+def test_a_file_shorter_than_a_salt_is_not_a_tracker(tmp_path: Path) -> None:
+    path = tmp_path / "tiny.tracker"
+    path.write_bytes(b"\x01\x02\x03\x04\x05")
+    with pytest.raises(NotATrackerError, match="not a Participant Tracker file"):
+        Vault.open(path, PASSWORD)

@@ -147,12 +147,21 @@ def _ships(exe: Path, module: str) -> bool:
     return any(pyside.glob(f"{module}.*")) or any(pyside.parent.glob(f"*Qt6{module[2:]}.*"))
 
 
-def test_executable_opens_a_file_written_by_the_dev_install(onedir: Path, dev_file: Path) -> None:
+def test_executable_opens_a_file_written_by_the_dev_install(
+    onedir: Path, dev_file: Path, tmp_path: Path
+) -> None:
     checked = run_exe(onedir, "check", "--vault", str(dev_file))
     assert checked.returncode == 0, checked.stderr
     assert "integrity_check ok; cipher_integrity_check ok" in checked.stdout
-    wrote = run_exe(onedir, "demo", "--vault", str(dev_file), "--participants", "3")
-    assert wrote.returncode == 0, wrote.stderr
+    sheet = tmp_path / "three.csv"  # the executable writes too (demo refuses a used file)
+    sheet.write_text(
+        "First Name,Last Name,Programs Enrolled,Date of Enrollment\n"
+        "Ana,Reyes,Pipeline,2025-01-06\nBen,Okafor,Fellows,2025-02-03\n"
+        "Wen,Li,Pipeline,2025-03-03\n",
+        encoding="utf-8",
+    )
+    wrote = run_exe(onedir, "import", str(sheet), "--vault", str(dev_file))
+    assert wrote.returncode == 0, wrote.stdout + wrote.stderr
     with Vault.open(dev_file, PASSWORD) as vault:
         repo = Repository(vault)
         assert repo.count("participants") == 4

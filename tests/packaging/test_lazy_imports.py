@@ -51,11 +51,12 @@ def test_unlock_window_shows_before_pandas_and_pyqtgraph(tmp_path: Path) -> None
     assert state["sqlalchemy"] is False
 
 
-def test_unlock_window_suffix_matches_the_vault() -> None:
+def test_unlock_window_constants_match_the_vault() -> None:
     from tracker_desktop.core import vault
     from tracker_desktop.ui import unlock_dialog
 
     assert unlock_dialog.TRACKER_SUFFIX == vault.TRACKER_SUFFIX
+    assert unlock_dialog.MIN_PASSWORD_LENGTH == vault.MIN_PASSWORD_LENGTH
 
 
 @pytest.mark.slow

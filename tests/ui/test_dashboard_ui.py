@@ -42,10 +42,10 @@ def test_tiles_show_the_engine_values(dashboard) -> None:  # type: ignore[no-unt
     assert page.tiles["participants_total"].value.text() == "5"
     assert page.tiles["participants_total"].detail.text() == "3 active · 2 exited"
     employment = page.tiles["employment_rate"]
-    assert employment.value.text() == "50%"
-    assert employment.detail.text() == "1 of 2 · 1 unknown"
-    assert employment.target.text() == "Target 75%  ·  Below target"
-    assert employment.state == "red"
+    assert employment.value.text() == "67%"
+    assert employment.detail.text() == "2 of 3"
+    assert employment.target.text() == "Target 75%  ·  Close to target"
+    assert employment.state == "amber"
     assert "Active participants with a current job" in employment.toolTip()
     assert page.tiles["wage_mean"].value.text() == "$16.50"
     assert page.tiles["retention_90"].value.text() == "n/a"
@@ -59,12 +59,12 @@ def test_clicking_a_tile_lists_the_participants(qtbot, dashboard) -> None:  # ty
     assert not page.drill.isVisible()
     qtbot.mouseClick(page.tiles["employment_rate"], Qt.MouseButton.LeftButton)
     assert page.drill.isVisible()
-    assert page.drill.names() == ["Ana Test"]
-    assert "Employment rate (50%)" in page.drill.heading.text()
+    assert page.drill.names() == ["Ana Test", "Eve Test"]
+    assert "Employment rate (67%)" in page.drill.heading.text()
     page.drill.part.setCurrentIndex(page.drill.part.findData("unknown"))
-    assert page.drill.names() == ["Eve Test"]
+    assert page.drill.names() == []
     page.drill.part.setCurrentIndex(page.drill.part.findData("denominator"))
-    assert page.drill.names() == ["Ana Test", "Cara Test"]
+    assert page.drill.names() == ["Ana Test", "Cara Test", "Eve Test"]
     # keyboard: focus a tile and press Enter
     tile = page.tiles["reduced_benefits"]
     tile.setFocus()
@@ -113,14 +113,14 @@ def test_filters_recompute(qtbot, dashboard) -> None:  # type: ignore[no-untyped
     assert page.as_of.date() == QDate(2024, 12, 1)
     settle(qtbot, page)
     assert page.tiles["participants_total"].value.text() == "4"
-    assert page.tiles["employment_rate"].value.text() == "67%"
+    assert page.tiles["employment_rate"].value.text() == "75%"
 
 
 def test_copy_statements_and_save_png(qtbot, dashboard, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     _window, page = dashboard
     qtbot.mouseClick(page.copy_button, Qt.MouseButton.LeftButton)
     text = QGuiApplication.clipboard().text()
-    assert "- 50% of our active participants have a current job (1 of 2; 1 unknown)." in text
+    assert "- 67% of our active participants have a current job (2 of 3)." in text
     assert "- 50% of our alumni reached 30 days after exit were employed (1 of 2)." in text
     assert "n/a" not in text  # metrics without data are left out of funder sentences
     out = tmp_path / "stages.png"
@@ -159,7 +159,7 @@ def test_empty_tracker_shows_na_and_guidance(qtbot, vault: Vault, synchronous_ta
 
 def test_targets_are_edited_in_settings_and_persist(qtbot, dashboard, repo: Repository) -> None:  # type: ignore[no-untyped-def]
     window, page = dashboard
-    assert page.tiles["employment_rate"].state == "red"
+    assert page.tiles["employment_rate"].state == "amber"
     settings = window.show_screen("settings")
     index = next(
         i for i in range(settings.tabs.count()) if settings.tabs.tabText(i) == "Metric targets"
@@ -243,8 +243,8 @@ def test_leaving_frees_the_snapshot_and_numbers_survive(qtbot, dashboard) -> Non
     window.show_screen("participants")
     assert page.dataset is None  # memory released while the dashboard is hidden
     window.show_screen("dashboard")
-    assert page.tiles["employment_rate"].value.text() == "50%"
+    assert page.tiles["employment_rate"].value.text() == "67%"
     qtbot.mouseClick(page.tiles["employment_rate"], Qt.MouseButton.LeftButton)
-    assert page.drill.names() == ["Ana Test"]
+    assert page.drill.names() == ["Ana Test", "Eve Test"]
     page.program.setCurrentIndex(page.program.findText("Pipeline"))  # reloads
     assert page.tiles["participants_total"].value.text() == "3"

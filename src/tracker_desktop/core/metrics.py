@@ -406,7 +406,7 @@ def format_value(value: float | None, unit: str) -> str:
     if unit == COUNT:
         return f"{round(value):,}"
     if unit == DAYS:
-        return f"{value:,.0f} days"
+        return f"{value:,.0f} {'day' if round(value) == 1 else 'days'}"
     return f"{value:,.2f}"
 
 
@@ -429,7 +429,17 @@ class MetricResult:
 
     @property
     def display(self) -> str:
-        return format_value(self.value, self.unit)
+        text = format_value(self.value, self.unit)
+        if (
+            self.unit == PERCENT
+            and self.value is not None
+            and self.target is not None
+            and self.value < self.target - 1e-9
+            and round(self.value, 2) >= self.target
+        ):
+            # 59.75% against a 60% target must not read "60%" beside "close to target".
+            return f"{math.floor(self.value * 1000) / 10:.1f}%"
+        return text
 
     @property
     def state(self) -> str:

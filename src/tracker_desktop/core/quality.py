@@ -11,6 +11,7 @@ from sqlalchemy import text
 from tracker_desktop.core.repository import Repository
 
 REQUIRED_FIELDS = ("first_name", "last_name", "enrolled_on", "program")
+LIST_LIMIT = 20  # entries per list that ``tracker-desktop check`` prints before "... and N more"
 
 
 @dataclass
@@ -32,7 +33,7 @@ class QualityReport:
             f"Overdue follow-ups: {self.overdue_followups}",
             f"Suspected duplicates: {len(self.duplicate_groups)} group(s)",
         ]
-        out += [f"  - {', '.join(group)}" for group in self.duplicate_groups[:20]]
+        out += _listed([", ".join(group) for group in self.duplicate_groups], LIST_LIMIT, "groups")
         return out
 
 
@@ -126,6 +127,57 @@ class QualityDetails:
     @property
     def required_share(self) -> float | None:
         return self.required_complete / self.participants if self.participants else None
+
+    def lines(self, limit: int = LIST_LIMIT) -> list[str]:
+        """The findings as text for ``tracker-desktop check``: every field check with its
+        count, overdue follow-ups and suspected duplicates (participant codes, not names:
+        a terminal's scroll-back is not encrypted), each list cut at ``limit`` entries."""
+        share = "n/a" if self.required_share is None else f"{self.required_share:.0%}"
+        out = [
+            f"Participants: {self.participants}",
+            f"Required fields complete: {share} ({self.required_complete} of {self.participants})",
+        ]
+        for check in self.checks:
+            kind = "Required" if check.required else "Recommended"
+            name = check.label[:1].lower() + check.label[1:]
+            if check.applies_to:
+                count = f"{len(check.missing)} of {check.applies_to} missing"
+            else:
+                count = "applies to no participant yet"
+            out.append(f"{kind} field '{name}': {count}")
+            if check.missing:  # the codes on one line, not one line per person
+                codes = [p.code for p in check.missing]
+                more = f" ... and {len(codes) - limit} more" if len(codes) > limit else ""
+                out.append(f"    {', '.join(codes[:limit])}{more}")
+        out.append(f"Overdue follow-ups: {len(self.overdue)}")
+        out += _listed(
+            [
+                f"{o.person.code}: {o.days_after_exit}-day follow-up due {o.due_on.isoformat()} "
+                f"({o.days_overdue} day{'s' if o.days_overdue != 1 else ''} overdue)"
+                for o in self.overdue
+            ],
+            limit,
+            "follow-ups",
+        )
+        out.append(f"Suspected duplicates: {len(self.duplicates)} group(s)")
+        out += _listed(
+            [
+                ", ".join(p.code for p in group)
+                + (f" ({group[0].detail})" if group[0].detail else "")
+                for group in self.duplicates
+            ],
+            limit,
+            "groups",
+        )
+        return out
+
+
+def _listed(items: list[str], limit: int, noun: str) -> list[str]:
+    """``items`` as "  - item" lines, at most ``limit``, then "  ... and N more <noun>"."""
+    out = [f"  - {item}" for item in items[:limit]]
+    if len(items) > limit:
+        out.append(f"  ... and {len(items) - limit} more {noun}")
+    return out
 
 
 _LIVE_PEOPLE = "p.archived_at IS NULL"

@@ -32,11 +32,26 @@ KEY_BYTES = 32
 SALT_BYTES = 16
 PAGE_SIZE = 4096
 BACKUP_KEEP_DEFAULT = 10
+MIN_PASSWORD_LENGTH = 8  # for a new tracker or a new password (CLI create, unlock window)
 TRACKER_SUFFIX = ".tracker"
 _PLAIN_SQLITE_MAGIC = b"SQLite format 3\x00"
 # A tracker starts with its random 16-byte salt, so only magics long enough never to be a
-# salt by chance are used (a one-byte "{" or "<" would misjudge 1 tracker in 128).
-_OTHER_FILE_MAGICS = (b"PK\x03\x04", b"%PDF", b"\xd0\xcf\x11\xe0", b"\xef\xbb\xbf")
+# salt by chance are used (a one-byte "{" or "<" would misjudge 1 tracker in 128; the
+# shortest here, 3 bytes, 1 in 16 million).  Office/zip, PDF, old Office, UTF-8 text,
+# then pictures and archives someone may pick by mistake (PNG, JPEG, GIF, gzip, 7z, RAR).
+_OTHER_FILE_MAGICS = (
+    b"PK\x03\x04",
+    b"%PDF",
+    b"\xd0\xcf\x11\xe0",
+    b"\xef\xbb\xbf",
+    b"\x89PNG\r\n\x1a\n",
+    b"\xff\xd8\xff",
+    b"GIF87a",
+    b"GIF89a",
+    b"\x1f\x8b\x08",
+    b"7z\xbc\xaf\x27\x1c",
+    b"Rar!\x1a\x07",
+)
 _TEXT_BYTES = frozenset(range(0x20, 0x7F)) | {0x09, 0x0A, 0x0D}
 
 
@@ -112,6 +127,11 @@ def _raw_key_literal(key: bytes, salt: bytes | None = None) -> str:
 
 
 def _classify_unreadable(path: Path) -> VaultError:
+    """Why a file did not open.  The first 16 bytes of a tracker are its random salt:
+    anything else there (empty, plain SQLite, a document's magic, text) is another kind of
+    file.  Random-looking bytes there mean a tracker, opened with the wrong password or
+    damaged, also when the size is not whole pages (a copy cut short: the last page half
+    written, an interrupted copy to a USB stick)."""
     try:
         with path.open("rb") as handle:
             head = handle.read(16)
@@ -124,11 +144,11 @@ def _classify_unreadable(path: Path) -> VaultError:
         return NotATrackerError(
             f"{path.name} is an unencrypted SQLite database, not a Participant Tracker file."
         )
-    if head.startswith(_OTHER_FILE_MAGICS) or _looks_like_text(head) or size % 1024 != 0:
+    if len(head) < SALT_BYTES or head.startswith(_OTHER_FILE_MAGICS) or _looks_like_text(head):
         return NotATrackerError(
             f"{path.name} is not a Participant Tracker file (maybe a spreadsheet or document?)."
         )
-    return WrongPasswordOrDamagedError(path)
+    return WrongPasswordOrDamagedError(path)  # also when size % PAGE_SIZE: a copy cut short
 
 
 def _connect_raw(path: Path, key: bytes, *, readonly: bool = False) -> sqlcipher3.Connection:

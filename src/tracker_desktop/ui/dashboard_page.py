@@ -31,7 +31,7 @@ from PySide6.QtCore import (
     QTimer,
     Signal,
 )
-from PySide6.QtGui import QGuiApplication, QKeyEvent, QMouseEvent
+from PySide6.QtGui import QFont, QGuiApplication, QKeyEvent, QMouseEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -254,8 +254,10 @@ class BarChart(QFrame):
         self.plot.scene().sigMouseClicked.connect(self._scene_clicked)
         layout.addWidget(self.plot, 1)
         self.empty = QLabel("")
-        self.empty.setStyleSheet("color: #5b6770;")
+        self.empty.setStyleSheet("color: #5b6770; background: white; font-size: 11pt;")
         self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.empty.setWordWrap(True)
+        self.empty.setFixedHeight(250)  # the plot's height: the tiles keep their layout
         layout.addWidget(self.empty)
         self.empty.hide()
         self.selected = -1
@@ -349,8 +351,23 @@ class BarChart(QFrame):
         axis = self.plot.getAxis("bottom")
         step = max(1, -(-count // 8)) if count > 10 else 1
         limit = 30 if count <= 4 else 14
+        # Many bars: two-word labels go on two lines, or pyqtgraph drops the ones that
+        # overlap (the stage chart lost "No stage recorded" and ran "Graduated" into
+        # "Shift Lead").
+        wrap = count > 5
+        axis.setHeight(50 if wrap else None)
+        font = QFont(self.font())
+        font.setPointSizeF(font.pointSizeF() * (0.85 if count > 6 else 1.0))
+        axis.setStyle(tickFont=font)
         axis.setTicks(
-            [[(i, _short(c, limit)) for i, c in enumerate(categories) if i % step == 0], []]
+            [
+                [
+                    (i, _short(c, limit, wrap=wrap))
+                    for i, c in enumerate(categories)
+                    if i % step == 0
+                ],
+                [],
+            ]
         )
         top = 100.0 if unit == metrics.PERCENT else max(tallest * 1.18, 1.0)
         self.plot.setYRange(0, top, padding=0)
@@ -358,8 +375,10 @@ class BarChart(QFrame):
         left = {metrics.PERCENT: "%", metrics.CURRENCY: "$", metrics.COUNT: ""}
         self.plot.setLabel("left", left.get(unit, ""))
         has_data = count > 0 and any(v for vs in series.values() for v in vs if v)
+        # No data: the sentence takes the chart's place (bare axes looked broken).
         self.empty.setText("" if has_data else empty_text)
         self.empty.setVisible(not has_data)
+        self.plot.setVisible(has_data)
 
     def bar_position(self, index: int) -> QPointF:
         """Where bar ``index`` is on screen (widget coordinates of the plot)."""
@@ -392,8 +411,14 @@ class BarChart(QFrame):
         return bool(self.grab().save(str(path), "PNG"))
 
 
-def _short(text: str, limit: int = 14) -> str:
+def _short(text: str, limit: int = 14, *, wrap: bool = False) -> str:
+    """An axis label: known long names shortened, then cut at ``limit`` characters (per
+    line: with ``wrap`` the first space becomes a line break)."""
     text = text.replace("Apprentice Level", "Level").replace(" (mean)", "")
+    text = text.replace("No stage recorded", "No stage")
+    if wrap and " " in text and len(text) > 9:
+        first, rest = text.split(" ", 1)
+        return f"{_short(first, limit)}\n{_short(rest, limit)}"
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
@@ -608,6 +633,7 @@ class DashboardPage(Page):
             charts.addWidget(chart, position // 2, position % 2)
             self.charts[key] = chart
         self.measure_choice = QComboBox()
+        self.measure_choice.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         self.measure_choice.setAccessibleName("Measure shown")
         self.measure_choice.currentIndexChanged.connect(lambda _i: self._draw_measure())
         self.charts["measure_entry_exit"].extra.addWidget(self.measure_choice)
@@ -833,8 +859,11 @@ class DashboardPage(Page):
         entry = breakdown.series["Entry"][index]
         later = breakdown.series["Exit or latest"][index]
         unit = metrics.CURRENCY if "wage" in name.lower() else metrics.NUMBER
+        # The same people on both bars (those with both values), which is why the means
+        # differ from the outcome table's, which averages every entry and every exit value.
+        both = len(breakdown.members.get(name, ()))
         chart.set_data(
-            ["Entry (mean)", "Exit or latest (mean)"],
+            [f"Entry (mean of {both:,})", f"Exit or latest (mean of {both:,})"],
             {"Mean": [entry, later]},
             unit,
             empty_text=f"No participant has both an entry and a later {name} value yet.",

@@ -8,9 +8,16 @@ Runs headless (``QT_QPA_PLATFORM=offscreen`` unless a platform is already chosen
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import os
+import sys
 from collections.abc import Iterator
+from typing import Any
+
+# Said by the offscreen (and minimal) platform plugin for every window shown: harmless, and
+# an uncategorised qWarning, so QT_LOGGING_RULES (qt.qpa.*) cannot switch it off.
+_PLATFORM_NOISE = frozenset({"This plugin does not support propagateSizeHints()"})
 
 
 def registered_modules() -> list[str]:
@@ -25,9 +32,33 @@ def registered_modules() -> list[str]:
     return sorted({entry.split(":")[0] for entry in entries})
 
 
+@contextlib.contextmanager
+def _without_platform_noise() -> Iterator[None]:
+    """Drop the messages in ``_PLATFORM_NOISE``; every other Qt message still reaches
+    stderr, formatted as Qt would (``QT_MESSAGE_PATTERN``), and the rules the user set in
+    ``QT_LOGGING_RULES`` still apply (Qt filters before calling the handler)."""
+    from PySide6.QtCore import qFormatLogMessage, qInstallMessageHandler
+
+    def handler(mode: Any, context: Any, message: str) -> None:
+        if message not in _PLATFORM_NOISE and sys.stderr is not None:
+            sys.stderr.write(qFormatLogMessage(mode, context, message) + "\n")
+            sys.stderr.flush()
+
+    previous = qInstallMessageHandler(handler)
+    try:
+        yield
+    finally:
+        qInstallMessageHandler(previous)
+
+
 def run() -> Iterator[str]:
     """Yield one line per step; raise on the first failure."""
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    with _without_platform_noise():  # installed before the QApplication exists
+        yield from _steps()
+
+
+def _steps() -> Iterator[str]:
     import sqlcipher3
     from PySide6 import __version__ as pyside_version
     from PySide6.QtWidgets import QApplication

@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 from tracker_desktop.core import backup_policy
 from tracker_desktop.core.vault import (
     BACKUP_KEEP_DEFAULT,
+    MIN_PASSWORD_LENGTH,
     BackupInfo,
     VaultError,
     WrongPasswordOrDamagedError,
@@ -44,7 +45,6 @@ from tracker_desktop.ui.session import Session
 from tracker_desktop.ui.tasks import CancelledError, run_task
 from tracker_desktop.ui.widgets import hint_label
 
-MIN_PASSWORD_LENGTH = 8
 LOST_PASSWORD_TEXT = (
     "There is no password reset: if every copy of the password is lost, nobody can open "
     "the tracker or its backups. Write the new password down and keep it somewhere safe."

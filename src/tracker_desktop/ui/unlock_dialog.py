@@ -38,7 +38,7 @@ TRACKER_SUFFIX = ".tracker"
 
 
 STORAGE_MODULES = ("tracker_desktop.core.vault", "tracker_desktop.core.repository")
-MIN_PASSWORD_LENGTH = 8
+MIN_PASSWORD_LENGTH = 8  # core.vault.MIN_PASSWORD_LENGTH, not imported (fast start); tested
 FILE_FILTER = f"Participant Tracker files (*{TRACKER_SUFFIX});;All files (*)"
 LOST_PASSWORD_WARNING = (
     "Write the password down and keep it somewhere safe. If it is lost, nobody can open "
