@@ -107,3 +107,23 @@ def test_pdf_renders_with_title(
     )
     pages = sorted(tmp_path.glob("page-*.png"))
     assert len(pages) == 2 and all(p.stat().st_size > 2000 for p in pages)
+
+
+@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler-utils not installed")
+def test_pdf_of_a_new_tracker_says_no_data_once(
+    qapp: object, repo: Repository, tmp_path: Path
+) -> None:
+    from tests.helpers import add_participant
+    from tracker_desktop.ui.pdf_report import write_pdf_report
+
+    add_participant(repo, first="Ana", last="Reyes")
+    data = workbook.collect_export_data(repo, Filters())
+    pdf = write_pdf_report(data, tmp_path / "new.pdf")
+    text = " ".join(
+        subprocess.run(
+            ["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True
+        ).stdout.split()
+    )
+    assert "n/a -- no data" not in text
+    assert text.count("No data to count yet:") == 1
+    assert "Retention at 90 days" in text.split("No data to count yet:")[1]

@@ -116,6 +116,8 @@ def test_sample_tracker_through_the_wizard_then_undo(
     assert repo.count("participants") == 0
     assert not page.undo_last_button.isEnabled()
     assert _cells(page.batches_table, 5) == ["Undone"]
+    report = page.report_label.text()
+    assert "undone" in report and "can be undone" not in report  # the old report is gone
 
 
 def test_duplicates_choices_and_problem_rows(

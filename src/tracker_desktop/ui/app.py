@@ -92,7 +92,7 @@ def run_gui(path: Path | None = None, *, demo: bool = False) -> int:
     hint = None
     if demo:
         path = ensure_demo_tracker()
-        hint = f"Demo tracker: the password is  {DEMO_PASSWORD}"
+        hint = f'Demo tracker: the password is "{DEMO_PASSWORD}" (typed in for you)'
     elif path is None:
         path = last_file()
     dialog = UnlockDialog(path, password_hint=hint)

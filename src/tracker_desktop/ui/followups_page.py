@@ -361,6 +361,7 @@ class ResultForm(QGroupBox):
         form.addRow("", self.benefits_grid_host)
         self.entry_benefits = hint_label()
         form.addRow("At entry", self.entry_benefits)
+        self.form_layout = form
         self.notes = QPlainTextEdit()
         self.notes.setAccessibleName("Notes")
         self.notes.setPlaceholderText("What did they say? Next steps?")
@@ -437,7 +438,8 @@ class ResultForm(QGroupBox):
             box = QCheckBox(name)
             box.toggled.connect(self._benefit_ticked)
             self.benefit_boxes[name] = box
-            self.benefits_grid.addWidget(box, index // 3, index % 3)
+            # Two columns: "Housing assistance" fits beside its neighbour.
+            self.benefits_grid.addWidget(box, index // 2, index % 2)
             box.show()
         self._update_enabled()
 
@@ -462,6 +464,7 @@ class ResultForm(QGroupBox):
         if item is None:
             self.who.setText("Pick a follow-up on the left to record the result.")
             self.entry_benefits.setText("")
+            self.form_layout.setRowVisible(self.entry_benefits, False)  # no empty "At entry"
             self.setEnabled(False)
         else:
             contact = " · ".join(x for x in (item.phone, item.email) if x) or "no contact details"
@@ -470,6 +473,7 @@ class ResultForm(QGroupBox):
                 f"follow-up, due {fmt_day(item.due_on)}<br>{contact}"
             )
             self.entry_benefits.setText(", ".join(at_entry or []) or "none recorded")
+            self.form_layout.setRowVisible(self.entry_benefits, True)
             self.setEnabled(True)
         self.dirty = False
         self._update_enabled()

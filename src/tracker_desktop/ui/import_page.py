@@ -806,6 +806,18 @@ class ImportPage(Page):
             if self.last_result is not None and self.last_result.batch_id == batch_id:
                 self.undo_last_button.setEnabled(False)
                 self.undo_last_button.setText("Undone")
+                # The report no longer says the rows are saved and can be undone.
+                self.report_label.setText(
+                    f"<h3>Import of {batch.source_name} undone</h3>"
+                    f"<p>The {batch.created} participant{'s' if batch.created != 1 else ''} "
+                    "it created were deleted"
+                    + (
+                        " and the ones it updated got their old values back"
+                        if batch.updated
+                        else ""
+                    )
+                    + ". Start again to import another file.</p>"
+                )
 
         run_task(work, done, self._failed, parent=self, label="Undoing the import…")
 

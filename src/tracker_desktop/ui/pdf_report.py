@@ -234,10 +234,18 @@ def report_html(data: ExportData, chart_names: Sequence[str]) -> str:
             )
         parts.append("</tr>")
     parts.append("</table>")
-    statements = [r for r in data.dashboard if r.statement]
-    if statements:
+    # Like "Copy statements": a sentence per number; the metrics with nothing to count yet
+    # share one line instead of a page of "n/a" sentences.
+    statements = [r for r in data.dashboard if r.statement and r.value is not None]
+    no_data = [r.label for r in data.dashboard if r.statement and r.value is None]
+    if statements or no_data:
         parts.append("<h3 style='color:#1F4E79'>What the numbers say</h3><ul>")
         parts += [f"<li style='margin-bottom:4px'>{esc(r.statement)}</li>" for r in statements]
+        if no_data:
+            parts.append(
+                "<li style='margin-bottom:4px; color:#555555'>No data to count yet: "
+                f"{esc(', '.join(no_data))}.</li>"
+            )
         parts.append("</ul>")
     for name in chart_names:
         parts.append(f"<p align='center'><img src='chart://{name}' width='620'/></p>")
