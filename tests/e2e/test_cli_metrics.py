@@ -44,12 +44,13 @@ def test_json_equals_engine_output(vault: Vault, repo: Repository) -> None:
     printed = json.loads(result.stdout)
     assert printed == engine_report(path)
     employment = printed["metrics"]["employment_rate"]
+    # Ana and Eve (an undated job, counted from her enrollment) of Ana, Cara and Eve.
     assert (employment["value"], employment["numerator"], employment["denominator"]) == (
-        0.5,
-        1,
+        2 / 3,
         2,
+        3,
     )
-    assert employment["unknown"] == 1
+    assert employment["unknown"] == 0
     assert printed["metrics"]["retention_90"]["value"] is None  # n/a -> null
     stats = printed["measures"]["stats"]
     programs = {s["program"] for s in stats}
@@ -88,7 +89,7 @@ def test_readable_table_and_errors(vault: Vault, repo: Repository) -> None:
     assert table.returncode == 0, table.stderr
     lines = table.stdout.splitlines()
     employment = next(line for line in lines if line.startswith("Employment rate"))
-    assert "50%" in employment and "1 / 2" in employment and "75%" in employment
+    assert "67%" in employment and "2 / 3" in employment and "75%" in employment
     assert any(line.startswith("Retention at 90 days") and "n/a" in line for line in lines)
     assert "Outcome measures" in table.stdout
 
