@@ -13,7 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.test_cli_basics import run_cli
+from tests.e2e.cli import write_demo
+from tests.e2e.test_cli_basics import PASSWORD, run_cli
 
 
 def _digest(path: Path) -> str:
@@ -30,10 +31,7 @@ def _one_line(result: object) -> str:
 
 @pytest.fixture(scope="module")
 def demo_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("bad") / "demo.tracker"
-    result = run_cli("demo", "--vault", str(path), "--participants", "12")
-    assert result.returncode == 0, result.stderr
-    return path
+    return write_demo(tmp_path_factory.mktemp("bad") / "demo.tracker", 12, PASSWORD)
 
 
 @pytest.mark.parametrize("where", ["page2", "last_page"])

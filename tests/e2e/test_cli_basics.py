@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
-import sys
 from datetime import date
 from pathlib import Path
 
 import pytest
 
+from tests.e2e import cli
 from tests.helpers import add_participant
 from tracker_desktop.core.repository import Repository
 from tracker_desktop.core.vault import Vault
@@ -21,18 +20,7 @@ PASSWORD = "cli pass 'quoted' é"
 def run_cli(
     *args: str, password: str | None = PASSWORD, **env: str
 ) -> subprocess.CompletedProcess[str]:
-    environment = {k: v for k, v in os.environ.items() if k != "TRACKER_PASSWORD"}
-    if password is not None:
-        environment["TRACKER_PASSWORD"] = password
-    environment.update(env)
-    return subprocess.run(
-        [sys.executable, "-m", "tracker_desktop", *args],
-        capture_output=True,
-        text=True,
-        env=environment,
-        stdin=subprocess.DEVNULL,
-        timeout=120,
-    )
+    return cli.run_cli(*args, password=password, timeout=120, **env)
 
 
 def test_create_demo_check_backup(tmp_path: Path) -> None:
@@ -148,10 +136,7 @@ def test_check_lists_every_finding_with_counts(tmp_path: Path) -> None:
 
 @pytest.fixture(scope="module")
 def demo_tracker(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("paper") / "demo.tracker"
-    result = run_cli("demo", "--vault", str(path), "--participants", "15")
-    assert result.returncode == 0, result.stderr
-    return path
+    return cli.write_demo(tmp_path_factory.mktemp("paper") / "demo.tracker", 15, PASSWORD)
 
 
 @pytest.mark.skipif(shutil.which("pdfinfo") is None, reason="poppler-utils not installed")

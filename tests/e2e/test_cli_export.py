@@ -4,31 +4,17 @@ the PDF report renders (pdftoppm) with the right title on A4 and Letter."""
 from __future__ import annotations
 
 import csv
-import os
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import openpyxl
 import pytest
 
-from tests.conftest import PASSWORD
+from tests.e2e.cli import run_cli
 from tracker_desktop.core import workbook
 from tracker_desktop.core.metrics import Filters
 from tracker_desktop.core.repository import Repository
-
-
-def run_cli(*args: str, password: str = PASSWORD) -> subprocess.CompletedProcess[str]:
-    env = dict(os.environ, TRACKER_PASSWORD=password, QT_QPA_PLATFORM="offscreen")
-    return subprocess.run(
-        [sys.executable, "-m", "tracker_desktop", *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        stdin=subprocess.DEVNULL,
-        timeout=180,
-    )
 
 
 def test_export_xlsx_csv_pdf(demo_file: Path, tmp_path: Path) -> None:

@@ -3,29 +3,15 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from datetime import date
 from pathlib import Path
 
 from tests.conftest import PASSWORD
 from tests.core.test_metrics import AS_OF, build
+from tests.e2e.cli import run_cli
 from tracker_desktop.core import metrics
 from tracker_desktop.core.repository import Repository
 from tracker_desktop.core.vault import Vault
-
-
-def run_cli(*args: str, password: str = PASSWORD) -> subprocess.CompletedProcess[str]:
-    environment = dict(os.environ, TRACKER_PASSWORD=password)
-    return subprocess.run(
-        [sys.executable, "-m", "tracker_desktop", *args],
-        capture_output=True,
-        text=True,
-        env=environment,
-        stdin=subprocess.DEVNULL,
-        timeout=120,
-    )
 
 
 def engine_report(path: Path, **filters: object) -> dict[str, object]:

@@ -8,6 +8,7 @@ from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
 from tracker_desktop.ui.controller import AppController
+from tracker_desktop.ui.main_window import MainWindow
 from tracker_desktop.ui.participants_page import ParticipantsPage
 
 pytestmark = pytest.mark.usefixtures("synchronous_tasks")
@@ -21,12 +22,18 @@ def _click_sidebar(qtbot: QtBot, controller: AppController, label: str) -> None:
     qtbot.mouseClick(navigation.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
 
 
-def test_participant_shortcuts_work_after_a_sidebar_click(
-    qtbot: QtBot, controller: AppController
-) -> None:
+def _activate(qtbot: QtBot, controller: AppController) -> MainWindow:
+    """Window shortcuts only fire in the active window."""
     window = controller.window
     window.activateWindow()
     qtbot.waitUntil(lambda: QApplication.activeWindow() is window, timeout=2000)
+    return window
+
+
+def test_participant_shortcuts_work_after_a_sidebar_click(
+    qtbot: QtBot, controller: AppController
+) -> None:
+    window = _activate(qtbot, controller)
     _click_sidebar(qtbot, controller, "Dashboard")
     _click_sidebar(qtbot, controller, "Participants")
     page = window.stack.currentWidget()
@@ -51,9 +58,7 @@ def test_participant_shortcuts_work_after_a_sidebar_click(
 def test_participant_shortcuts_stay_off_on_other_screens(
     qtbot: QtBot, controller: AppController
 ) -> None:
-    window = controller.window
-    window.activateWindow()
-    qtbot.waitUntil(lambda: QApplication.activeWindow() is window, timeout=2000)
+    window = _activate(qtbot, controller)
     participants = window.show_screen("participants")
     assert isinstance(participants, ParticipantsPage)
     window.show_screen("followups")
