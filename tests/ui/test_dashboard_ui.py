@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QDateEdit
 from tests.core.test_metrics import AS_OF, build
 from tracker_desktop.core.repository import Repository
 from tracker_desktop.core.vault import Vault
+from tracker_desktop.ui import dashboard_page
 from tracker_desktop.ui.main_window import MainWindow
 from tracker_desktop.ui.session import Session
 
@@ -237,14 +238,54 @@ def test_bars_can_be_picked_with_the_keyboard(qtbot, dashboard) -> None:  # type
     assert page.drill.names() == ["Ben Test"]
 
 
-def test_leaving_frees_the_snapshot_and_numbers_survive(qtbot, dashboard) -> None:  # type: ignore[no-untyped-def]
+def test_leaving_frees_a_large_snapshot_and_numbers_survive(  # type: ignore[no-untyped-def]
+    qtbot, dashboard, monkeypatch: pytest.MonkeyPatch
+) -> None:
     window, page = dashboard
+    monkeypatch.setattr(dashboard_page, "SNAPSHOT_KEEP_MAX", 4)  # 5 participants: "large"
     assert page.dataset is not None
     window.show_screen("participants")
-    assert page.dataset is None  # memory released while the dashboard is hidden
+    assert page.dataset is None and window.session.snapshot is None  # memory released
     window.show_screen("dashboard")
     assert page.tiles["employment_rate"].value.text() == "67%"
     qtbot.mouseClick(page.tiles["employment_rate"], Qt.MouseButton.LeftButton)
     assert page.drill.names() == ["Ana Test", "Eve Test"]
     page.program.setCurrentIndex(page.program.findText("Pipeline"))  # reloads
     assert page.tiles["participants_total"].value.text() == "3"
+
+
+def test_small_tracker_keeps_its_snapshot_and_a_save_rereads_only_what_changed(  # type: ignore[no-untyped-def]
+    qtbot, dashboard, repo: Repository
+) -> None:
+    window, page = dashboard
+    kept = page.dataset
+    assert kept is not None and window.session.snapshot is kept
+    window.show_screen("participants")
+    assert page.dataset is kept  # 5 participants: kept while the dashboard is hidden
+    with repo.transaction() as tx:
+        person = repo.rows("participants")[0]["id"]
+        tx.insert("jobs", {"participant_id": person, "started_on": AS_OF, "hourly_wage": 30.0})
+    window.session.notify("participants")
+    window.show_screen("dashboard")
+    assert page.dataset is not kept
+    assert page.dataset.participants is kept.participants  # not read again
+    assert len(page.dataset.jobs) == len(kept.jobs) + 1  # the changed table was
+
+
+def test_snapshot_read_ahead_after_unlock_serves_the_first_open(  # type: ignore[no-untyped-def]
+    qtbot, vault: Vault, repo: Repository, synchronous_tasks: None
+) -> None:
+    build(repo)
+    session = Session()
+    window = MainWindow(session)
+    qtbot.addWidget(window)
+    session.open(vault, "Program Director")
+    window.show()
+    session.read_ahead_snapshot()  # the controller does this shortly after the unlock
+    ahead = session.snapshot
+    assert ahead is not None and not session.snapshot_loading
+    page = window.show_screen("dashboard")
+    assert page.dataset is ahead  # nothing changed since: no second read of the file
+    assert page.tiles["participants_total"].value.text() == "6"  # as of today: Fay too
+    session.lock()
+    assert session.snapshot is None  # nothing of the file stays in memory after a lock

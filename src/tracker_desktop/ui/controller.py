@@ -41,6 +41,7 @@ from tracker_desktop.ui.tasks import TaskRunner, run_task
 
 DAILY_CHECK_MS = 30 * 60 * 1000
 FIRST_CHECK_MS = 2 * 60 * 1000  # not during start-up: the first minutes belong to the user
+READ_AHEAD_DELAY_MS = 3000  # after start-up: the participant list is drawn and idle
 
 
 class DraftBar(QWidget):
@@ -123,6 +124,8 @@ class AppController(QObject):
         remember_backup_folder(vault.path, backup_policy.backup_folder(repo))
         self._offer_drafts()
         self.first_backup_check.start()
+        # Once the participant list is up, read the dashboard's data in the background.
+        QTimer.singleShot(READ_AHEAD_DELAY_MS, self.session.read_ahead_snapshot)
 
     def _on_data_changed(self, what: str) -> None:
         if what == "settings" and self.session.is_open:

@@ -58,7 +58,7 @@ from PySide6.QtWidgets import (
 from tracker_desktop.core import metrics
 from tracker_desktop.core.dataset import Dataset
 from tracker_desktop.ui.page import Page
-from tracker_desktop.ui.session import Session
+from tracker_desktop.ui.session import SNAPSHOT_KEEP_MAX, Session
 from tracker_desktop.ui.tasks import run_task
 from tracker_desktop.ui.widgets import error_label, hint_label, page_title
 
@@ -557,7 +557,9 @@ class DashboardPage(Page):
         self._busy = False
         self._drill: tuple[str, str | None] | None = None
         self._outcome_rows: list[metrics.MeasureChange] = []
+        self._waiting_for_snapshot = False
         session.data_changed.connect(self._on_data_changed)
+        session.snapshot_ready.connect(self._snapshot_arrived)
 
         outer = QVBoxLayout(self)
         header = QHBoxLayout()
@@ -728,12 +730,21 @@ class DashboardPage(Page):
         self.status.setText("")
 
     def hideEvent(self, event: Any) -> None:
-        """Leaving the dashboard: keep the numbers, free the snapshot (the next filter
-        change reloads it)."""
-        self.dataset = None
-        if self.report is not None:
-            self.report.slim()
+        """Leaving the dashboard of a large tracker: keep the numbers, free the snapshot
+        (the next filter change reloads it).  A small one keeps it, so coming back after a
+        save re-reads only what changed (session.SNAPSHOT_KEEP_MAX)."""
+        if self.dataset is not None and len(self.dataset.participants) > SNAPSHOT_KEEP_MAX:
+            self.dataset = None
+            self.session.snapshot = None
+            if self.report is not None:
+                self.report.slim()
         super().hideEvent(event)
+
+    def _snapshot_arrived(self) -> None:
+        if self._waiting_for_snapshot:
+            self._waiting_for_snapshot = False
+            if self.isVisible():
+                self.recompute(reload=True)
 
     def _on_data_changed(self, _what: str) -> None:
         self._dirty = True
@@ -752,6 +763,14 @@ class DashboardPage(Page):
         self._show_message("")
         repo = self.session.require_repo()
         cached = self.dataset
+        if cached is None and self.session.snapshot_loading:
+            # Read ahead since the unlock and nearly there: wait for it, not a second read.
+            self._waiting_for_snapshot = True
+            self.status.setText("Reading the tracker…")
+            return
+        if cached is None and self.session.snapshot is not None:
+            cached = self.session.snapshot  # read ahead after the unlock
+            reload = True  # refresh_dataset: only what changed since (often nothing)
         # assessments are summed up to the as-of date: a new date re-reads them
         stale = reload or self._dirty or (cached is not None and cached.as_of != filters.as_of)
         self._dirty = False
@@ -777,6 +796,8 @@ class DashboardPage(Page):
         if computed.generation != self._generation or not self.session.is_open:
             return
         self.dataset = computed.dataset
+        if len(computed.dataset.participants) <= SNAPSHOT_KEEP_MAX:
+            self.session.snapshot = computed.dataset  # the newest, for the next visit
         self.report = report = computed.report
         self._fill_programs(computed.dataset.programs)
         for key, tile in self.tiles.items():
@@ -794,8 +815,9 @@ class DashboardPage(Page):
         total = int(report.metrics["participants_total"].numerator or 0)
         self.status.setText(
             f"{total:,} participants · as of {report.as_of.isoformat()} · "
-            f"updated in {computed.seconds:.2f} s"
+            f"updated {time.strftime('%H:%M')}"
         )
+        self.status.setToolTip(f"Computed in {computed.seconds:.2f} s")
         if total == 0:
             self._show_message(
                 "No participants match these filters yet: every rate shows n/a. "
