@@ -16,7 +16,7 @@ from datetime import date
 from pathlib import Path
 from typing import NoReturn
 
-from tracker_desktop import APP_NAME, __version__
+from tracker_desktop import APP_NAME, MIN_PASSWORD_LENGTH, TRACKER_SUFFIX, __version__
 
 EXIT_OK = 0
 EXIT_USER_ERROR = 1
@@ -24,7 +24,6 @@ EXIT_WRONG_PASSWORD = 2
 PASSWORD_ENV = "TRACKER_PASSWORD"
 STAFF_ENV = "TRACKER_STAFF"
 SUBCOMMANDS = ("create", "demo", "import", "export", "metrics", "backup", "check", "self-test")
-TRACKER_SUFFIX = ".tracker"  # as core.vault.TRACKER_SUFFIX (not imported: keeps the start light)
 PAPER_SIZES = ("A4", "Letter")
 GUI_HELP = """\
 with no command, the window opens:
@@ -179,7 +178,7 @@ def build_parser() -> argparse.ArgumentParser:
 # --- commands -------------------------------------------------------------------------
 def cmd_create(args: argparse.Namespace) -> int:
     from tracker_desktop.core.repository import Repository
-    from tracker_desktop.core.vault import MIN_PASSWORD_LENGTH, Vault
+    from tracker_desktop.core.vault import Vault
 
     password = read_password(confirm=True, min_length=MIN_PASSWORD_LENGTH)
     vault = Vault.create(args.vault, password)

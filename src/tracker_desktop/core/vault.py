@@ -25,6 +25,7 @@ import sqlcipher3
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.pool import QueuePool
 
+from tracker_desktop import TRACKER_SUFFIX
 from tracker_desktop.core import schema
 
 KDF_ITERATIONS = 256_000  # SQLCipher 4 default; pinned by cipher_compatibility = 4
@@ -32,8 +33,6 @@ KEY_BYTES = 32
 SALT_BYTES = 16
 PAGE_SIZE = 4096
 BACKUP_KEEP_DEFAULT = 10
-MIN_PASSWORD_LENGTH = 8  # for a new tracker or a new password (CLI create, unlock window)
-TRACKER_SUFFIX = ".tracker"
 _PLAIN_SQLITE_MAGIC = b"SQLite format 3\x00"
 # A tracker starts with its random 16-byte salt, so only magics long enough never to be a
 # salt by chance are used (a one-byte "{" or "<" would misjudge 1 tracker in 128; the

@@ -25,10 +25,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from tracker_desktop import MIN_PASSWORD_LENGTH
 from tracker_desktop.core import backup_policy
 from tracker_desktop.core.vault import (
     BACKUP_KEEP_DEFAULT,
-    MIN_PASSWORD_LENGTH,
     BackupInfo,
     VaultError,
     WrongPasswordOrDamagedError,

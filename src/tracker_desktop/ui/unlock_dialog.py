@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from tracker_desktop import APP_NAME
+from tracker_desktop import APP_NAME, MIN_PASSWORD_LENGTH, TRACKER_SUFFIX
 from tracker_desktop.ui.tasks import run_task
 from tracker_desktop.ui.widgets import error_label, hint_label
 
@@ -33,12 +33,10 @@ if TYPE_CHECKING:
 
 # Fast start: this window must show before the storage layer (SQLAlchemy, the schema) is
 # imported, so core.vault is imported lazily below and preloaded in the background once the
-# window is up.  The suffix is core.vault.TRACKER_SUFFIX (a test checks they agree).
-TRACKER_SUFFIX = ".tracker"
+# window is up.
 
 
 STORAGE_MODULES = ("tracker_desktop.core.vault", "tracker_desktop.core.repository")
-MIN_PASSWORD_LENGTH = 8  # core.vault.MIN_PASSWORD_LENGTH, not imported (fast start); tested
 FILE_FILTER = f"Participant Tracker files (*{TRACKER_SUFFIX});;All files (*)"
 LOST_PASSWORD_WARNING = (
     "Write the password down and keep it somewhere safe. If it is lost, nobody can open "
