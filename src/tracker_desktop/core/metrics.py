@@ -801,8 +801,9 @@ class _Builder:
         # A job with no start date (a spreadsheet row that says "Employed: Yes" and a wage
         # but no date) is known to exist, not when it began: it counts from the enrollment.
         enrolled = pf["enrolled_on"].reindex(jobs["participant_id"].to_numpy()).to_numpy()
-        started = pd.to_datetime(jobs["started_on"]).astype("datetime64[ns]")
-        jobs = jobs.assign(counted_from=started.fillna(pd.Series(enrolled, index=jobs.index)))
+        jobs = jobs.assign(
+            counted_from=jobs["started_on"].fillna(pd.Series(enrolled, index=jobs.index))
+        )
         dated = jobs[jobs["counted_from"].notna() & (jobs["counted_from"] <= ts)]
         running = dated[dated["ended_on"].isna() | (dated["ended_on"] > ts)]
         current_job = _last_per(running, "participant_id", ["counted_from", "id"])

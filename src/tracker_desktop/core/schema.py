@@ -423,11 +423,14 @@ PARTICIPANT_CHILD_TABLES = (
 # summing the largest table in the file on every load.  Derived data, not a record table
 # (no audit rows, not in ``metadata``); ``last_on`` lets a past as-of date fall back to the
 # raw rows for the few pairs assessed after it (core/dataset.py).
-_SUMMARY_OF_PAIR = (
+_SUMMARISE = (  # + an optional WHERE, then the GROUP BY
     "INSERT INTO assessment_summary(participant_id, stage, assessed, passed, last_on) "
     "SELECT participant_id, stage, count(*), coalesce(sum(passed), 0), max(assessed_on) "
-    "FROM assessments WHERE participant_id = {row}.participant_id AND stage = {row}.stage "
-    "GROUP BY participant_id, stage"
+    "FROM assessments "
+)
+_BY_PAIR = "GROUP BY participant_id, stage"
+_SUMMARY_OF_PAIR = (
+    _SUMMARISE + "WHERE participant_id = {row}.participant_id AND stage = {row}.stage " + _BY_PAIR
 )
 _FORGET_PAIR = (
     "DELETE FROM assessment_summary "
@@ -574,11 +577,7 @@ def _to_v4(conn: Any) -> None:
     """v4: assessment pass-rate sums kept by triggers (dashboard load, 100k: ~1 s less)."""
     for statement in DERIVED_DDL:
         conn.execute(statement)
-    conn.execute(
-        "INSERT INTO assessment_summary(participant_id, stage, assessed, passed, last_on) "
-        "SELECT participant_id, stage, count(*), coalesce(sum(passed), 0), max(assessed_on) "
-        "FROM assessments GROUP BY participant_id, stage"
-    )
+    conn.execute(_SUMMARISE + _BY_PAIR)  # the rows already there
 
 
 MIGRATIONS: dict[int, Callable[[Any], None]] = {2: _to_v2, 3: _to_v3, 4: _to_v4}
