@@ -357,7 +357,7 @@ class BarChart(QFrame):
         wrap = count > 5
         axis.setHeight(50 if wrap else None)
         font = QFont(self.font())
-        font.setPointSizeF(font.pointSizeF() * (0.85 if count > 6 else 1.0))
+        font.setPointSizeF(font.pointSizeF() * (0.85 if wrap else 1.0))
         axis.setStyle(tickFont=font)
         axis.setTicks(
             [
@@ -550,7 +550,6 @@ class DashboardPage(Page):
 
     def __init__(self, session: Session, parent: QWidget | None = None) -> None:
         super().__init__(session, parent)
-        self.dataset: Dataset | None = None
         self.report: metrics.MetricsReport | None = None
         self._dirty = True
         self._generation = 0
@@ -707,6 +706,16 @@ class DashboardPage(Page):
             widget.blockSignals(False)
         self.recompute()
 
+    @property
+    def dataset(self) -> Dataset | None:
+        """The snapshot the numbers come from: the session's (read ahead after unlock, kept
+        between visits up to SNAPSHOT_KEEP_MAX participants, dropped at lock)."""
+        return self.session.snapshot
+
+    @dataset.setter
+    def dataset(self, dataset: Dataset | None) -> None:
+        self.session.snapshot = dataset
+
     # -- page protocol ----------------------------------------------------------------------
     def refresh(self) -> None:
         if self._dirty or self.report is None:
@@ -735,7 +744,6 @@ class DashboardPage(Page):
         save re-reads only what changed (session.SNAPSHOT_KEEP_MAX)."""
         if self.dataset is not None and len(self.dataset.participants) > SNAPSHOT_KEEP_MAX:
             self.dataset = None
-            self.session.snapshot = None
             if self.report is not None:
                 self.report.slim()
         super().hideEvent(event)
@@ -768,9 +776,6 @@ class DashboardPage(Page):
             self._waiting_for_snapshot = True
             self.status.setText("Reading the tracker…")
             return
-        if cached is None and self.session.snapshot is not None:
-            cached = self.session.snapshot  # read ahead after the unlock
-            reload = True  # refresh_dataset: only what changed since (often nothing)
         # assessments are summed up to the as-of date: a new date re-reads them
         stale = reload or self._dirty or (cached is not None and cached.as_of != filters.as_of)
         self._dirty = False
@@ -796,8 +801,6 @@ class DashboardPage(Page):
         if computed.generation != self._generation or not self.session.is_open:
             return
         self.dataset = computed.dataset
-        if len(computed.dataset.participants) <= SNAPSHOT_KEEP_MAX:
-            self.session.snapshot = computed.dataset  # the newest, for the next visit
         self.report = report = computed.report
         self._fill_programs(computed.dataset.programs)
         for key, tile in self.tiles.items():

@@ -86,6 +86,18 @@ def target_choices(measures: dict[str, str]) -> list[tuple[str, str]]:
     return choices
 
 
+def _undo_effect(batch: importer.BatchInfo, *, done: bool) -> str:
+    """What undoing ``batch`` does (asked before) or did (said after)."""
+    people = f"{batch.created} participant{'s' if batch.created != 1 else ''}"
+    deleted, restored = ("were deleted", "got") if done else ("are deleted", "get")
+    updated = (
+        f" and the {batch.updated} it updated {restored} their old values back"
+        if batch.updated
+        else ""
+    )
+    return f"The {people} it created {deleted}{updated}."
+
+
 class ImportPage(Page):
     title = "Import"
 
@@ -764,16 +776,7 @@ class ImportPage(Page):
         repo = self.session.require_repo()
         batch = importer.get_batch(repo, batch_id)
         edited = importer.edited_since_import(repo, batch_id)
-        text = (
-            f"{batch.undo_label}? The {batch.created} participant"
-            f"{'s' if batch.created != 1 else ''} it created are deleted"
-            + (
-                f" and the {batch.updated} it updated get their old values back"
-                if batch.updated
-                else ""
-            )
-            + "."
-        )
+        text = f"{batch.undo_label}? {_undo_effect(batch, done=False)}"
         if edited:
             text += (
                 f" <b>{edited} of them {'was' if edited == 1 else 'were'} edited after the "
@@ -809,14 +812,7 @@ class ImportPage(Page):
                 # The report no longer says the rows are saved and can be undone.
                 self.report_label.setText(
                     f"<h3>Import of {batch.source_name} undone</h3>"
-                    f"<p>The {batch.created} participant{'s' if batch.created != 1 else ''} "
-                    "it created were deleted"
-                    + (
-                        " and the ones it updated got their old values back"
-                        if batch.updated
-                        else ""
-                    )
-                    + ". Start again to import another file.</p>"
+                    f"<p>{_undo_effect(batch, done=True)} Start again to import another file.</p>"
                 )
 
         run_task(work, done, self._failed, parent=self, label="Undoing the import…")
