@@ -1,4 +1,4 @@
-"""Helpers for the journey / follow-up UI tests: an open session and modal-dialog driving."""
+"""Helpers for the UI tests: an open session or main window, and modal-dialog driving."""
 
 from __future__ import annotations
 
@@ -7,8 +7,11 @@ from datetime import date
 
 from PySide6.QtCore import QDate, QTimer
 from PySide6.QtWidgets import QApplication, QDateEdit, QWidget
+from pytestqt.qtbot import QtBot
 
 from tracker_desktop.core.repository import Repository
+from tracker_desktop.core.vault import Vault
+from tracker_desktop.ui.main_window import MainWindow
 from tracker_desktop.ui.session import Session
 
 
@@ -16,6 +19,16 @@ def open_session(repo: Repository) -> Session:
     session = Session()
     session.open(repo.vault, repo.staff or "Test Staff")
     return session
+
+
+def open_main_window(qtbot: QtBot, vault: Vault, staff: str) -> MainWindow:
+    """The main window (no controller: no idle lock, no backups) unlocked by ``staff``."""
+    session = Session()
+    window = MainWindow(session)
+    qtbot.addWidget(window)
+    session.open(vault, staff)
+    window.show()
+    return window
 
 
 def set_date(edit: QDateEdit, day: date) -> None:

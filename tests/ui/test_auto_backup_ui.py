@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from PySide6.QtWidgets import QMessageBox
-from pytestqt.qtbot import QtBot
 
 from tests.conftest import PASSWORD
 from tests.helpers import add_participant
@@ -23,19 +21,8 @@ pytestmark = pytest.mark.usefixtures("synchronous_tasks")
 
 
 @pytest.fixture
-def clock() -> FakeClock:
+def clock() -> FakeClock:  # the shared ``controller`` fixture runs on this wall clock
     return FakeClock(time.time())
-
-
-@pytest.fixture
-def controller(qtbot: QtBot, vault: Vault, clock: FakeClock) -> Iterator[AppController]:
-    add_participant(Repository(vault, "Maria"), first="Ana")
-    ctl = AppController(vault, "Maria", clock=clock)
-    qtbot.addWidget(ctl.window)
-    ctl.window.show()
-    yield ctl
-    ctl.idle.dispose()
-    ctl.session.lock()
 
 
 def controller_key(vault_path: Path) -> bytes:

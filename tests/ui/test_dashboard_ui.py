@@ -10,6 +10,7 @@ from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QDateEdit
 
 from tests.core.test_metrics import AS_OF, build
+from tests.ui.journey_helpers import open_main_window
 from tracker_desktop.core.repository import Repository
 from tracker_desktop.core.vault import Vault
 from tracker_desktop.ui import dashboard_page
@@ -146,11 +147,8 @@ def test_data_change_reloads_and_lock_clears(qtbot, dashboard, repo: Repository)
 
 
 def test_empty_tracker_shows_na_and_guidance(qtbot, vault: Vault, synchronous_tasks: None) -> None:  # type: ignore[no-untyped-def]
-    session = Session()
-    window = MainWindow(session)
-    qtbot.addWidget(window)
-    session.open(vault, "Program Director")
-    window.show()
+    window = open_main_window(qtbot, vault, "Program Director")
+    session = window.session
     page = window.show_screen("dashboard")
     assert page.tiles["participants_total"].value.text() == "0"
     assert page.tiles["employment_rate"].value.text() == "n/a"
@@ -276,11 +274,8 @@ def test_snapshot_read_ahead_after_unlock_serves_the_first_open(  # type: ignore
     qtbot, vault: Vault, repo: Repository, synchronous_tasks: None
 ) -> None:
     build(repo)
-    session = Session()
-    window = MainWindow(session)
-    qtbot.addWidget(window)
-    session.open(vault, "Program Director")
-    window.show()
+    window = open_main_window(qtbot, vault, "Program Director")
+    session = window.session
     session.read_ahead_snapshot()  # the controller does this shortly after the unlock
     ahead = session.snapshot
     assert ahead is not None and not session.snapshot_loading

@@ -7,11 +7,10 @@ from datetime import date
 from PySide6.QtCore import Qt
 
 from tests.core.test_metrics import _person, build
+from tests.ui.journey_helpers import open_main_window
 from tracker_desktop.core import quality
 from tracker_desktop.core.repository import Repository
 from tracker_desktop.core.vault import Vault
-from tracker_desktop.ui.main_window import MainWindow
-from tracker_desktop.ui.session import Session
 
 TODAY = date(2026, 1, 15)
 
@@ -50,11 +49,8 @@ def test_quality_details_core(repo: Repository) -> None:
 
 def test_quality_screen(qtbot, vault: Vault, repo: Repository, synchronous_tasks: None) -> None:  # type: ignore[no-untyped-def]
     make_file(repo)
-    session = Session()
-    window = MainWindow(session)
-    qtbot.addWidget(window)
-    session.open(vault, "Case Worker")
-    window.show()
+    window = open_main_window(qtbot, vault, "Case Worker")
+    session = window.session
     page = window.show_screen("quality")
     assert page.required_tile.value.text() == "88%"  # 7 of 8
     assert page.overdue_tile.value.text() == "2"
