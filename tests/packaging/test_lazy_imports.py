@@ -13,6 +13,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from tracker_desktop.core.vault import Vault
 
 HEAVY = ("pandas", "pyqtgraph")
@@ -47,3 +49,15 @@ def test_unlock_window_shows_before_pandas_and_pyqtgraph(tmp_path: Path) -> None
     assert state["frozen"] is False
     # The storage layer is preloaded in the background once the window is up, not before.
     assert state["sqlalchemy"] is False
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(
+    sys.platform != "linux", reason="XDG_DATA_HOME only redirects the demo folder on Linux"
+)
+def test_demo_start_also_keeps_them_lazy(tmp_path: Path) -> None:
+    # `make run` path: the demo tracker is generated first, then the unlock window shows.
+    state = _probe(tmp_path, "--demo")
+    loaded = [name for name in HEAVY if state[name]]
+    assert not loaded, f"imported before the unlock window showed (--demo): {loaded}"
+    assert any((tmp_path / "data").rglob("demo.tracker")), "the demo tracker was not created"
