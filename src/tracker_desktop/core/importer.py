@@ -1086,9 +1086,79 @@ def build_preview(
     progress: ProgressCallback | None = None,
 ) -> ImportPreview:
     """Parse and check every row; nothing is written."""
-    today = today or date.today()
-    context = _Context(repo)
-    header_row = profile.header_row or detect_header_row(data)
+    builder = _PreviewBuilder(data, profile, repo, today or date.today())
+    header_row = builder.header_row
+    data_rows = data.rows[header_row:]
+    total = len(data_rows)
+    for offset, row in enumerate(data_rows):
+        if progress is not None and offset % 500 == 0:
+            _report(progress, offset, total, f"Checking row {offset + 1:,} of {total:,}…")
+        builder.add(header_row + offset + 1, row)
+    return builder.preview
+
+
+class _PreviewBuilder:
+    """An :class:`ImportPreview` built row by row, in sheet order.
+
+    What concerns the whole file (the header row, the mapping, the date order) is settled
+    from ``data`` when the builder is made: :func:`build_preview` passes the whole sheet;
+    :func:`import_file` passes the rows read so far and checks at the end that the whole
+    sheet settles them the same way (:func:`_file_notices`)."""
+
+    def __init__(
+        self, data: SheetData, profile: ImportProfile, repo: Repository | None, today: date
+    ) -> None:
+        self.today = today
+        self.profile = profile
+        self.context = context = _Context(repo)
+        self.header_row = profile.header_row or detect_header_row(data)
+        columns = [c for c in profile.columns if c.target != SKIP]
+        notices, order = _file_notices(data, profile, self.header_row)
+        self.order = order
+        self.readers = [_compile(c, profile, order, context, data.dropdowns) for c in columns]
+        self.preview = ImportPreview(
+            source=data.source,
+            sheet=data.sheet,
+            profile=profile,
+            rows=[],
+            notices=notices,
+            empty_rows=0,
+            date_order=order,
+            measure_names={k: v[0] for k, v in context.measures.items()},
+        )
+        self.seen: dict[tuple[str, str], list[RowPlan]] = {}
+
+    def add(self, number: int, row: list[Any]) -> RowPlan | None:
+        """Plan sheet row ``number``; None for an empty row."""
+        preview = self.preview
+        if not row or all(v is None for v in row):
+            preview.empty_rows += 1
+            return None
+        plan = _plan_row(
+            number, row, self.readers, self.profile, self.order, self.context, preview, self.today
+        )
+        if plan is None:
+            preview.empty_rows += 1
+            return None
+        preview.rows.append(plan)
+        if plan.skip_reason or plan.has_errors:
+            return plan
+        key = (_name_key(plan.values.get("first_name")), _name_key(plan.values.get("last_name")))
+        _find_duplicate(plan, self.context, self.seen, key)
+        if plan.duplicate is not None:
+            plan.choice = self.profile.on_duplicate
+        earlier = self.seen.get(key)
+        if earlier is None:
+            self.seen[key] = [plan]
+        else:
+            earlier.append(plan)
+        return plan
+
+
+def _file_notices(
+    data: SheetData, profile: ImportProfile, header_row: int
+) -> tuple[list[RowProblem], DateOrder | None]:
+    """The notices about the whole file, and the date order the rows are read with."""
     columns = [c for c in profile.columns if c.target != SKIP]
     notices: list[RowProblem] = []
     _check_mapping(columns, notices)
@@ -1149,45 +1219,7 @@ def build_preview(
                     "error",
                 )
             )
-
-    readers = [_compile(c, profile, order, context, data.dropdowns) for c in columns]
-    preview = ImportPreview(
-        source=data.source,
-        sheet=data.sheet,
-        profile=profile,
-        rows=[],
-        notices=notices,
-        empty_rows=0,
-        date_order=order,
-        measure_names={k: v[0] for k, v in context.measures.items()},
-    )
-    seen: dict[tuple[str, str], list[RowPlan]] = {}
-    data_rows = data.rows[header_row:]
-    total = len(data_rows)
-    for offset, row in enumerate(data_rows):
-        number = header_row + offset + 1
-        if progress is not None and offset % 500 == 0:
-            _report(progress, offset, total, f"Checking row {offset + 1:,} of {total:,}…")
-        if not row or all(v is None for v in row):
-            preview.empty_rows += 1
-            continue
-        plan = _plan_row(number, row, readers, profile, order, context, preview, today)
-        if plan is None:
-            preview.empty_rows += 1
-            continue
-        preview.rows.append(plan)
-        if plan.skip_reason or plan.has_errors:
-            continue
-        key = (_name_key(plan.values.get("first_name")), _name_key(plan.values.get("last_name")))
-        _find_duplicate(plan, context, seen, key)
-        if plan.duplicate is not None:
-            plan.choice = profile.on_duplicate
-        earlier = seen.get(key)
-        if earlier is None:
-            seen[key] = [plan]
-        else:
-            earlier.append(plan)
-    return preview
+    return notices, order
 
 
 def _check_mapping(columns: list[ColumnMapping], notices: list[RowProblem]) -> None:
@@ -1857,14 +1889,32 @@ def run_import(
             f"{preview.count('reject')} row(s) have problems that block the import; fix them or "
             "choose to skip them"
         )
-    today = today or date.today()
-    actions = [(r, r.action(preview.skip_invalid)) for r in preview.rows]
-    plans = [(r, action) for r, action in actions if action in ("create", "update")]
-    skipped = sum(1 for _r, action in actions if action == "skip")
-    total = len(plans)
-    created = updated = 0
+    plans = preview.rows
+    total = sum(1 for plan in plans if plan.action(preview.skip_invalid) in ("create", "update"))
     with repo.transaction(reason=f"import of {preview.source_name}") as tx:
-        batch_id = int(
+        writer = _BatchWriter(tx, preview, today or date.today())
+        for start in range(0, len(plans), 250):
+            if progress is not None:
+                done = writer.created + writer.updated
+                _report(progress, done, total, f"Importing row {done + 1:,} of {total:,}…")
+            writer.write(plans[start : start + 250])
+        if progress is not None:
+            _report(progress, total, total, "Saving…")
+        return writer.finish()
+
+
+class _BatchWriter:
+    """Writes planned rows into one open transaction as one import batch.
+
+    :func:`run_import` hands it every row of a finished preview; :func:`import_file` hands
+    it rows while the rest of the sheet is still being read.  Either way the rows go in
+    sheet order, so both write the same records."""
+
+    def __init__(self, tx: Writer, preview: ImportPreview, today: date) -> None:
+        self.tx = tx
+        self.preview = preview
+        self.today = today
+        self.batch_id = batch_id = int(
             tx.conn.execute(
                 insert(schema.import_batches).values(
                     imported_at=tx.at,
@@ -1880,6 +1930,67 @@ def run_import(
         )
         tx.import_batch_id = batch_id
         tx.audit("insert", "import_batches", batch_id, None, new=preview.source_name)
+        self.custom_ids = _ensure_custom_fields(tx, preview)
+        self.measure_ids = {
+            r.key: r.id
+            for r in tx.conn.execute(select(schema.measures.c.key, schema.measures.c.id))
+        }
+        self.bulk = _Bulk(tx)
+        self.prefix = str(tx.setting("participant_code_prefix", "P-"))
+        self.next_code = int(tx.next_participant_code()[len(self.prefix) :])
+        self.row_to_pid: dict[int, int] = {}
+        self.created = self.updated = self.skipped = 0
+
+    def write(self, plans: Iterable[RowPlan]) -> None:
+        """Write ``plans`` (rows to skip are counted, never written)."""
+        tx, bulk, preview, today = self.tx, self.bulk, self.preview, self.today
+        custom_ids = self.custom_ids
+        for plan in plans:
+            action = plan.action(preview.skip_invalid)
+            if action not in ("create", "update"):
+                self.skipped += action == "skip"
+                continue
+            if plan.custom:  # custom fields first seen in the rows read since the last call
+                custom_ids = self.custom_ids = _ensure_custom_fields(tx, preview, custom_ids)
+            target_pid: int | None = None
+            if action == "update" and plan.duplicate is not None:
+                target_pid = plan.duplicate.participant_id or self.row_to_pid.get(
+                    plan.duplicate.row or -1
+                )
+            if target_pid is None:
+                profile_values = {k: plan.values[k] for k in _PROFILE_KEYS if k in plan.values}
+                code = profile_values.pop("participant_code", None)
+                if not code:
+                    code = f"{self.prefix}{self.next_code:05d}"
+                    self.next_code += 1
+                pid = bulk.add(
+                    "participants",
+                    {
+                        "participant_code": code,
+                        "created_at": tx.at,
+                        "updated_at": tx.at,
+                        "import_batch_id": self.batch_id,
+                        **profile_values,
+                    },
+                )
+                self.created += 1
+                _add_children(bulk, pid, plan, preview, custom_ids, self.measure_ids, today, None)
+                if self.created % _FLUSH_EVERY == 0:
+                    bulk.flush()  # in small batches: see _FLUSH_EVERY
+            else:
+                bulk.flush()  # the record may have been created earlier in this batch
+                pid = target_pid
+                _merge(tx, pid, plan)
+                _add_children(bulk, pid, plan, preview, custom_ids, self.measure_ids, today, tx)
+                bulk.flush()
+                self.updated += 1
+            self.row_to_pid[plan.row] = pid
+
+    def finish(self) -> ImportResult:
+        """Write what is still queued, the new list values and the batch's counts."""
+        tx, preview = self.tx, self.preview
+        self.bulk.flush()
+        _ensure_custom_fields(tx, preview, self.custom_ids)  # ones seen only on skipped rows
         for list_name, values in preview.new_options.items():
             start = tx.conn.execute(
                 select(func.coalesce(func.max(schema.option_items.c.position), -1)).where(
@@ -1896,60 +2007,14 @@ def run_import(
                         "active": True,
                     },
                 )
-        custom_ids = _ensure_custom_fields(tx, preview)
-        measure_ids = {
-            r.key: r.id
-            for r in tx.conn.execute(select(schema.measures.c.key, schema.measures.c.id))
-        }
-        bulk = _Bulk(tx)
-        prefix = str(tx.setting("participant_code_prefix", "P-"))
-        next_code = int(tx.next_participant_code()[len(prefix) :])
-        row_to_pid: dict[int, int] = {}
-        for done, (plan, action) in enumerate(plans):
-            if progress is not None and done % 250 == 0:
-                _report(progress, done, total, f"Importing row {done + 1:,} of {total:,}…")
-            target_pid: int | None = None
-            if action == "update" and plan.duplicate is not None:
-                target_pid = plan.duplicate.participant_id or row_to_pid.get(
-                    plan.duplicate.row or -1
-                )
-            if target_pid is None:
-                profile_values = {k: plan.values[k] for k in _PROFILE_KEYS if k in plan.values}
-                code = profile_values.pop("participant_code", None)
-                if not code:
-                    code = f"{prefix}{next_code:05d}"
-                    next_code += 1
-                pid = bulk.add(
-                    "participants",
-                    {
-                        "participant_code": code,
-                        "created_at": tx.at,
-                        "updated_at": tx.at,
-                        "import_batch_id": batch_id,
-                        **profile_values,
-                    },
-                )
-                created += 1
-                _add_children(bulk, pid, plan, preview, custom_ids, measure_ids, today, None)
-                if created % _FLUSH_EVERY == 0:
-                    bulk.flush()  # in small batches: see _FLUSH_EVERY
-            else:
-                bulk.flush()  # the record may have been created earlier in this batch
-                pid = target_pid
-                _merge(tx, pid, plan)
-                _add_children(bulk, pid, plan, preview, custom_ids, measure_ids, today, tx)
-                bulk.flush()
-                updated += 1
-            row_to_pid[plan.row] = pid
-        if progress is not None:
-            _report(progress, total, total, "Saving…")
-        bulk.flush()
         tx.conn.execute(
             update(schema.import_batches)
-            .where(schema.import_batches.c.id == batch_id)
-            .values(created_count=created, updated_count=updated)
+            .where(schema.import_batches.c.id == self.batch_id)
+            .values(created_count=self.created, updated_count=self.updated)
         )
-    return ImportResult(batch_id, created, updated, skipped, preview.source_name)
+        return ImportResult(
+            self.batch_id, self.created, self.updated, self.skipped, preview.source_name
+        )
 
 
 # Created participants are written (with every row under them and their audit rows) every
@@ -1962,14 +2027,21 @@ _FLUSH_EVERY = 250
 _PROFILE_KEYS = ("participant_code", *PROFILE_FIELDS)
 
 
-def _ensure_custom_fields(tx: Writer, preview: ImportPreview) -> dict[str, int]:
+def _ensure_custom_fields(
+    tx: Writer, preview: ImportPreview, known: dict[str, int] | None = None
+) -> dict[str, int]:
+    """Ids of the custom fields by lower-case label, with the preview's new ones created.
+    ``known``: the answer of an earlier call in this transaction (no need to ask again)."""
     fields = schema.custom_fields
+    new = preview.new_custom_fields
+    if known is not None and all(label.lower() in known for label in new):
+        return known
     existing = {r.label.lower(): r.id for r in tx.conn.execute(select(fields.c.id, fields.c.label))}
     keys = {r[0] for r in tx.conn.execute(select(fields.c.key))}
     position = int(
         tx.conn.execute(select(func.coalesce(func.max(fields.c.position), -1))).scalar_one()
     )
-    for label, field_type in preview.new_custom_fields.items():
+    for label, field_type in new.items():
         if label.lower() in existing:
             continue
         key = base = re.sub(r"[^a-z0-9]+", "_", label.lower()).strip("_") or "field"
