@@ -280,9 +280,15 @@ def cmd_import(args: argparse.Namespace) -> int:
             raise UserError(f"{args.file} does not exist.")
         with Vault.unlock(args.vault, read_password()) as vault:
             repo = Repository(vault, staff_name())
-            preview = importer.prepare(
-                args.file, repo, profile, sheet=args.sheet, date_order=args.date_order
-            )
+            result = None
+            if args.dry_run:
+                preview = importer.prepare(
+                    args.file, repo, profile, sheet=args.sheet, date_order=args.date_order
+                )
+            else:  # read, check and write in one go (the rows are written as they are read)
+                preview, result = importer.import_file(
+                    args.file, repo, profile, sheet=args.sheet, date_order=args.date_order
+                )
             for line in preview.summary_lines():
                 print(line)
             problems = [p for p in preview.problems() if p.severity != "info"]
@@ -301,14 +307,13 @@ def cmd_import(args: argparse.Namespace) -> int:
             if args.dry_run:
                 print("Dry run: nothing was written.")
                 return EXIT_USER_ERROR if preview.blocking else EXIT_OK
-            if preview.blocking:
+            if result is None:
                 print(
                     f"Nothing imported: {rejected} row(s) rejected. Fix them in the file (or "
                     "map the columns with --profile) and run the import again.",
                     file=sys.stderr,
                 )
                 return EXIT_USER_ERROR
-            result = importer.run_import(repo, preview)
             print(result.line())
     except importer.ImportFileError as exc:
         raise UserError(str(exc)) from None

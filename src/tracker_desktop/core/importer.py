@@ -25,7 +25,7 @@ import io
 import itertools
 import json
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -302,6 +302,31 @@ def _trim(row: Sequence[Any]) -> list[Any]:
 
 
 def _read_xlsx(path: Path, sheet: str | None, progress: ProgressCallback | None) -> SheetData:
+    parts = _xlsx_parts(path, sheet)
+    data: SheetData = next(parts)
+    reported = 0
+    for chunk in parts:
+        data.rows.extend(chunk)
+        if progress is not None and len(data.rows) - reported >= 2000:
+            reported = len(data.rows)
+            _report(progress, reported, 0, f"Reading row {reported:,}…")
+    _drop_trailing_blanks(data.rows)
+    return data
+
+
+def _drop_trailing_blanks(rows: list[list[Any]]) -> None:
+    while rows and not rows[-1]:
+        rows.pop()
+
+
+_CHUNK_ROWS = 500
+
+
+def _xlsx_parts(path: Path, sheet: str | None) -> Iterator[Any]:
+    """The sheet as :class:`SheetData` with no rows yet (names, formats, dropdowns), then
+    its rows (trimmed, a list of up to ``_CHUNK_ROWS`` at a time) down to the last of them
+    or to a run of ``MAX_BLANK_RUN`` empty ones: what :func:`_read_xlsx` reads in this
+    process and :func:`import_file` in a child process."""
     import openpyxl
 
     try:
@@ -325,20 +350,21 @@ def _read_xlsx(path: Path, sheet: str | None, progress: ProgressCallback | None)
                 fmt = getattr(cell, "number_format", None)
                 if fmt and fmt != "General" and getattr(cell, "value", None) is not None:
                     formats.setdefault(index, []).append(str(fmt))
-        rows: list[list[Any]] = []
+        dropdowns = _dropdowns(path, getattr(ws, "_worksheet_path", None))
+        yield SheetData(path, sheet, [], formats, names, dropdowns=dropdowns)
+        chunk: list[list[Any]] = []
         blank_run = 0
-        for number, values in enumerate(ws.iter_rows(values_only=True), start=1):
+        for values in ws.iter_rows(values_only=True):
             row = _trim(values)
-            rows.append(row)
+            chunk.append(row)
             blank_run = 0 if row else blank_run + 1
             if blank_run > MAX_BLANK_RUN:  # formatting down to row 1,048,576: no more data
                 break
-            if progress is not None and number % 2000 == 0:
-                _report(progress, number, 0, f"Reading row {number:,}…")
-        while rows and not rows[-1]:
-            rows.pop()
-        dropdowns = _dropdowns(path, getattr(ws, "_worksheet_path", None))
-        return SheetData(path, sheet, rows, formats, names, dropdowns=dropdowns)
+            if len(chunk) == _CHUNK_ROWS:
+                yield chunk
+                chunk = []
+        if chunk:
+            yield chunk
     finally:
         workbook.close()
 
@@ -1106,11 +1132,16 @@ class _PreviewBuilder:
     sheet settles them the same way (:func:`_file_notices`)."""
 
     def __init__(
-        self, data: SheetData, profile: ImportProfile, repo: Repository | None, today: date
+        self,
+        data: SheetData,
+        profile: ImportProfile,
+        repo: Repository | None,
+        today: date,
+        context: _Context | None = None,
     ) -> None:
         self.today = today
         self.profile = profile
-        self.context = context = _Context(repo)
+        self.context = context = context or _Context(repo)
         self.header_row = profile.header_row or detect_header_row(data)
         columns = [c for c in profile.columns if c.target != SKIP]
         notices, order = _file_notices(data, profile, self.header_row)
@@ -2397,7 +2428,139 @@ def prepare(
 ) -> ImportPreview:
     """Read, map (the profile, or suggestions) and preview in one go."""
     data = read_table(path, sheet or (profile.sheet if profile else None), progress)
+    return build_preview(data, _mapping_for(data, profile, date_order), repo, progress=progress)
+
+
+def _mapping_for(
+    data: SheetData, profile: ImportProfile | None, date_order: DateOrder | None
+) -> ImportProfile:
     mapped = apply_profile(data, profile) if profile is not None else suggest_profile(data)
     if date_order is not None:
         mapped.date_order = date_order
-    return build_preview(data, mapped, repo, progress=progress)
+    return mapped
+
+
+# --- one-shot import ----------------------------------------------------------------------
+# Rows read before the mapping and the date order are settled for the streamed import
+# (the suggestions look at up to 200 values of a column); the whole sheet is checked
+# against them at the end.
+_SETTLE_ROWS = _CHUNK_ROWS
+
+
+@_without_gc
+def import_file(
+    path: Path,
+    repo: Repository,
+    profile: ImportProfile | None = None,
+    sheet: str | None = None,
+    date_order: DateOrder | None = None,
+    progress: ProgressCallback | None = None,
+    today: date | None = None,
+    streamed: bool | None = None,
+) -> tuple[ImportPreview, ImportResult | None]:
+    """:func:`prepare`, then :func:`run_import` unless the preview blocks: the command
+    line's import.  Returns the preview and the result (None when nothing was written).
+
+    An .xlsx is read in a child process (:mod:`forked_stream`) while this one checks and
+    writes, in the batch's transaction, the rows already read: the import then takes
+    little longer than reading the file.  What depends on the whole sheet (the header row,
+    the mapping, the date order) is settled from the first rows and checked against the
+    whole sheet at the end; where the whole sheet says otherwise, or a row blocks the
+    import, the transaction is rolled back and the sheet already read is previewed (and
+    written) as :func:`prepare` and :func:`run_import` would.  ``streamed``: None = where a
+    child can be forked (:func:`forked_stream.available`)."""
+    from tracker_desktop.core import forked_stream
+
+    path = Path(path)
+    today = today or date.today()
+    if streamed is None:
+        streamed = forked_stream.available()
+    if streamed and path.suffix.lower() in (".xlsx", ".xlsm") and path.exists():
+        try:
+            outcome = _streamed_import(path, repo, profile, sheet, date_order, progress, today)
+        except forked_stream.ChildStreamError:
+            outcome = None  # the child died: read in this process instead
+        if outcome is not None:
+            return outcome
+    preview = prepare(path, repo, profile, sheet, date_order, progress)
+    if preview.blocking:
+        return preview, None
+    return preview, run_import(repo, preview, progress, today)
+
+
+class _Unsettled(Exception):
+    """Raised in the streamed import's transaction to roll it back."""
+
+
+def _streamed_import(
+    path: Path,
+    repo: Repository,
+    profile: ImportProfile | None,
+    sheet: str | None,
+    date_order: DateOrder | None,
+    progress: ProgressCallback | None,
+    today: date,
+) -> tuple[ImportPreview, ImportResult | None]:
+    from tracker_desktop.core.forked_stream import ForkedStream
+
+    with ForkedStream(_xlsx_parts, path, sheet or (profile.sheet if profile else None)) as stream:
+        context = _Context(repo)  # while the child opens the workbook
+        parts = iter(stream)
+        data: SheetData = next(parts)
+        rows = data.rows
+        for chunk in parts:
+            rows.extend(chunk)
+            if len(rows) >= _SETTLE_ROWS:
+                break
+        mapped = _mapping_for(data, profile, date_order)
+        builder = _PreviewBuilder(data, mapped, repo, today, context)
+        preview = builder.preview
+        settled_notices = list(preview.notices)
+        planned = builder.header_row  # rows[planned:] are still to plan
+        settled = False
+        try:
+            with repo.transaction(reason=f"import of {preview.source_name}") as tx:
+                writer = _BatchWriter(tx, preview, today)
+
+                blocked = any(n.is_error for n in settled_notices)
+
+                def plan_and_write() -> None:
+                    nonlocal planned, blocked
+                    end = len(rows)
+                    while end > planned and not rows[end - 1]:
+                        end -= 1  # trailing empty rows count only when data follows them
+                    start = len(preview.rows)
+                    for number in range(planned, end):
+                        builder.add(number + 1, rows[number])
+                    planned = max(planned, end)
+                    new = preview.rows[start:]
+                    skip_invalid = preview.skip_invalid
+                    blocked = blocked or any(p.action(skip_invalid) == "reject" for p in new)
+                    if not blocked:  # once a row blocks the import the rest is only checked
+                        writer.write(new)
+                    if progress is not None:
+                        _report(progress, len(rows), 0, f"Importing row {len(rows):,}…")
+
+                plan_and_write()
+                for chunk in parts:
+                    rows.extend(chunk)
+                    plan_and_write()
+                _drop_trailing_blanks(rows)
+                settled = _mapping_for(data, profile, date_order) == mapped and _file_notices(
+                    data, mapped, builder.header_row
+                ) == (settled_notices, builder.order)
+                if not settled or preview.blocking:
+                    raise _Unsettled()
+                if progress is not None:
+                    _report(progress, len(rows), len(rows), "Saving…")
+                return preview, writer.finish()
+        except _Unsettled:
+            pass  # rolled back
+    if settled:  # and blocking: nothing written, the preview says why
+        return preview, None
+    # The whole sheet settles the mapping or the date order differently: start again from
+    # the rows already read, as prepare() would have.
+    preview = build_preview(data, _mapping_for(data, profile, date_order), repo, today, progress)
+    if preview.blocking:
+        return preview, None
+    return preview, run_import(repo, preview, progress, today)
