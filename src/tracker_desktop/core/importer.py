@@ -30,7 +30,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any, Literal, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Any, Literal, ParamSpec, TypeVar
 
 from sqlalchemy import Connection, Date, Select, bindparam, func, insert, select, update
 
@@ -38,6 +38,9 @@ from tracker_desktop.core import parsing, schema, validation
 from tracker_desktop.core.parsing import DateOrder, Parsed, ParseError
 from tracker_desktop.core.participants import PROFILE_FIELDS
 from tracker_desktop.core.repository import Repository, Writer
+
+if TYPE_CHECKING:
+    from tracker_desktop.core.insert_thread import InsertThread
 
 ProgressCallback = Callable[[int, int, str], object]
 Severity = Literal["error", "warning", "info"]
@@ -903,6 +906,11 @@ class RowPlan:
     duplicate: Duplicate | None = None
     choice: DuplicateChoice | None = None  # for duplicates
     skip_reason: str | None = None
+    # The rows this one adds under the participant, as checked (set by _validate; the
+    # write takes copies of them):
+    job: dict[str, Any] | None = None
+    credentials: list[dict[str, Any]] = field(default_factory=list)
+    barrier: dict[str, Any] | None = None
 
     @property
     def has_errors(self) -> bool:
@@ -1558,7 +1566,7 @@ def _validate(plan: RowPlan, where: dict[str, str], context: _Context, today: da
         add(validation.validate_participant(participant, settings, today))
     birth = values.get("date_of_birth")
 
-    job = job_values(values)
+    job = plan.job = job_values(values)
     if job is not None and validation.job_ok(job, context.wage_ceiling, birth):
         pass
     elif job is not None:
@@ -1615,6 +1623,7 @@ def _validate(plan: RowPlan, where: dict[str, str], context: _Context, today: da
                     )
                 )
             continue
+        plan.credentials.append(credential)
         earned = credential.get("earned_on")
         if isinstance(earned, date) and earned > today:
             credential["expected"] = True
@@ -1653,7 +1662,7 @@ def _validate(plan: RowPlan, where: dict[str, str], context: _Context, today: da
                 validation.validate_promotion(promotion, birth),
                 {"title": "promotion_title", "promoted_on": "promoted_on"},
             )
-    barrier = barrier_values(values)
+    barrier = plan.barrier = barrier_values(values)
     if barrier is not None and not validation.barrier_ok(barrier, today):
         add(
             validation.validate_barrier(barrier, today),
@@ -1771,26 +1780,33 @@ def _table_order() -> tuple[str, ...]:
 
 
 class _Bulk:
-    """Collects inserts per table with ids assigned up front, then writes each table with
-    one DB-API executemany (the import's fast path).
+    """Collects inserts per table with ids assigned up front, then hands each table's rows
+    to an :class:`InsertThread` (the import's fast path: SQLite writes them while this
+    thread plans the next rows).  Call :meth:`sync` before using the connection directly.
 
     Audit: a participant created by the import gets ONE audit row holding the whole record
     (its fields and every row added under it); a row added to an existing record gets its
     own audit row, as :meth:`Writer.insert` would write.  Every one carries the batch id.
     """
 
-    def __init__(self, tx: Writer) -> None:
+    def __init__(self, tx: Writer, inserts: InsertThread) -> None:
         self.tx = tx
+        self.inserts = inserts
         self.rows: dict[str, list[dict[str, Any]]] = {}
         self.next_id: dict[str, int] = {}
         self.created: dict[int, dict[str, Any]] = {}  # participant id -> audit summary
         self.dialect = tx.conn.dialect
+
+    def sync(self) -> None:
+        """Wait until everything handed over is written (raises what failed)."""
+        self.inserts.wait()
 
     def add(self, table: str, values: dict[str, Any]) -> int:
         """Queue ``values`` (a fresh dict, taken over: its id is set here) for ``table``."""
         row_id = self.next_id.get(table)
         if row_id is None:
             t = schema.metadata.tables[table]
+            self.sync()
             highest = self.tx.conn.execute(select(func.max(t.c.id))).scalar()
             row_id = int(highest or 0) + 1
         self.next_id[table] = row_id + 1
@@ -1833,8 +1849,7 @@ class _Bulk:
                     if value is not last:  # timestamps and flags repeat row after row
                         last, stored = value, proc(value)
                     values[position] = stored
-        sql = f"INSERT INTO {name} ({', '.join(keys)}) VALUES ({', '.join('?' * len(keys))})"
-        self.tx.conn.exec_driver_sql(sql, [tuple(values) for values in params])
+        self.inserts.insert(name, keys, params)
         return keys, params
 
     def flush(self) -> None:
@@ -1876,12 +1891,20 @@ class _Bulk:
             for name, row_id, owner, summary in own
         ]
         self.created = {}
-        if audit:
-            self.tx.conn.exec_driver_sql(
-                "INSERT INTO audit_log (at, staff, action, table_name, row_id, participant_id, "
-                "new_value, reason, import_batch_id) VALUES (?,?,?,?,?,?,?,?,?)",
-                audit,
-            )
+        self.inserts.insert("audit_log", _AUDIT_COLUMNS, audit)
+
+
+_AUDIT_COLUMNS = (
+    "at",
+    "staff",
+    "action",
+    "table_name",
+    "row_id",
+    "participant_id",
+    "new_value",
+    "reason",
+    "import_batch_id",
+)
 
 
 def _audit_json_encoder() -> Callable[[Any], str]:
@@ -1923,8 +1946,11 @@ def run_import(
         )
     plans = preview.rows
     total = sum(1 for plan in plans if plan.action(preview.skip_invalid) in ("create", "update"))
-    with repo.transaction(reason=f"import of {preview.source_name}") as tx, _roomy_cache(tx):
-        writer = _BatchWriter(tx, preview, today or date.today())
+    with (
+        repo.transaction(reason=f"import of {preview.source_name}") as tx,
+        _roomy_cache(tx),
+        _BatchWriter(tx, preview, today or date.today()) as writer,
+    ):
         for start in range(0, len(plans), 250):
             if progress is not None:
                 done = writer.created + writer.updated
@@ -1959,9 +1985,12 @@ class _BatchWriter:
 
     :func:`run_import` hands it every row of a finished preview; :func:`import_file` hands
     it rows while the rest of the sheet is still being read.  Either way the rows go in
-    sheet order, so both write the same records."""
+    sheet order, so both write the same records.  Use it as a context manager, inside the
+    transaction: leaving it stops its insert thread (before a commit or a rollback)."""
 
     def __init__(self, tx: Writer, preview: ImportPreview, today: date) -> None:
+        from tracker_desktop.core.insert_thread import InsertThread
+
         self.tx = tx
         self.preview = preview
         self.today = today
@@ -1986,7 +2015,8 @@ class _BatchWriter:
             r.key: r.id
             for r in tx.conn.execute(select(schema.measures.c.key, schema.measures.c.id))
         }
-        self.bulk = _Bulk(tx)
+        self.inserts = InsertThread(tx.conn.connection.dbapi_connection)
+        self.bulk = _Bulk(tx, self.inserts)
         self.prefix = str(tx.setting("participant_code_prefix", "P-"))
         self.next_code = int(tx.next_participant_code()[len(self.prefix) :])
         self.row_to_pid: dict[int, int] = {}
@@ -2002,7 +2032,7 @@ class _BatchWriter:
                 self.skipped += action == "skip"
                 continue
             if plan.custom:  # custom fields first seen in the rows read since the last call
-                custom_ids = self.custom_ids = _ensure_custom_fields(tx, preview, custom_ids)
+                custom_ids = self._custom_ids()
             target_pid: int | None = None
             if action == "update" and plan.duplicate is not None:
                 target_pid = plan.duplicate.participant_id or self.row_to_pid.get(
@@ -2030,6 +2060,7 @@ class _BatchWriter:
                     bulk.flush()  # in small batches: see _FLUSH_EVERY
             else:
                 bulk.flush()  # the record may have been created earlier in this batch
+                bulk.sync()
                 pid = target_pid
                 _merge(tx, pid, plan)
                 _add_children(bulk, pid, plan, preview, custom_ids, self.measure_ids, today, tx)
@@ -2037,11 +2068,19 @@ class _BatchWriter:
                 self.updated += 1
             self.row_to_pid[plan.row] = pid
 
+    def _custom_ids(self) -> dict[str, int]:
+        """Custom field ids by lower-case label, with the preview's new fields created."""
+        if any(label.lower() not in self.custom_ids for label in self.preview.new_custom_fields):
+            self.bulk.sync()
+            self.custom_ids = _ensure_custom_fields(self.tx, self.preview)
+        return self.custom_ids
+
     def finish(self) -> ImportResult:
         """Write what is still queued, the new list values and the batch's counts."""
         tx, preview = self.tx, self.preview
         self.bulk.flush()
-        _ensure_custom_fields(tx, preview, self.custom_ids)  # ones seen only on skipped rows
+        self._custom_ids()  # also the ones seen only on skipped rows
+        self.bulk.sync()
         for list_name, values in preview.new_options.items():
             start = tx.conn.execute(
                 select(func.coalesce(func.max(schema.option_items.c.position), -1)).where(
@@ -2067,6 +2106,12 @@ class _BatchWriter:
             self.batch_id, self.created, self.updated, self.skipped, preview.source_name
         )
 
+    def __enter__(self) -> _BatchWriter:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.inserts.close()
+
 
 # Created participants are written (with every row under them and their audit rows) every
 # this many rows.  Measured on 10,000 rows: one flush at the end 0.40 s, every 250 rows
@@ -2078,15 +2123,10 @@ _FLUSH_EVERY = 250
 _PROFILE_KEYS = ("participant_code", *PROFILE_FIELDS)
 
 
-def _ensure_custom_fields(
-    tx: Writer, preview: ImportPreview, known: dict[str, int] | None = None
-) -> dict[str, int]:
-    """Ids of the custom fields by lower-case label, with the preview's new ones created.
-    ``known``: the answer of an earlier call in this transaction (no need to ask again)."""
+def _ensure_custom_fields(tx: Writer, preview: ImportPreview) -> dict[str, int]:
+    """Ids of the custom fields by lower-case label, with the preview's new ones created."""
     fields = schema.custom_fields
     new = preview.new_custom_fields
-    if known is not None and all(label.lower() in known for label in new):
-        return known
     existing = {r.label.lower(): r.id for r in tx.conn.execute(select(fields.c.id, fields.c.label))}
     keys = {r[0] for r in tx.conn.execute(select(fields.c.key))}
     position = int(
@@ -2182,7 +2222,7 @@ def _add_children(
             },
             ("program", "enrolled_on"),
         )
-    job = job_values(values)
+    job = plan.job
     if job is not None:
         row = {"is_entry_job": False, **job}
         if values.get("employed") is False and row.get("ended_on") is None:
@@ -2194,18 +2234,16 @@ def _add_children(
             {"title": values["promotion_title"], "promoted_on": values.get("promoted_on")},
             ("title", "promoted_on"),
         )
-    for kind in ("certification", "degree"):
-        credential = credential_values(values, kind)
-        if credential is not None:
-            earned = credential.get("earned_on")
-            if isinstance(earned, date) and earned > today:
-                credential["expected"] = True
-            add("credentials", credential, ("kind", "name", "earned_on"))
+    for checked in plan.credentials:
+        credential = dict(checked)
+        earned = credential.get("earned_on")
+        if isinstance(earned, date) and earned > today:
+            credential["expected"] = True
+        add("credentials", credential, ("kind", "name", "earned_on"))
     for benefit in values.get("public_benefits") or []:
         add("participant_benefits", {"benefit": benefit}, ("benefit",))
-    barrier = barrier_values(values)
-    if barrier is not None:
-        add("legal_barriers", barrier, ("barrier_type", "status", "resolved_on"))
+    if plan.barrier is not None:
+        add("legal_barriers", dict(plan.barrier), ("barrier_type", "status", "resolved_on"))
     for key, point, number, year in plan.measures:
         if key not in measure_ids:
             continue
@@ -2523,29 +2561,32 @@ def _streamed_import(
 ) -> tuple[ImportPreview, ImportResult | None]:
     from tracker_desktop.core.forked_stream import ForkedStream
 
-    with ForkedStream(_xlsx_parts, path, sheet or (profile.sheet if profile else None)) as stream:
+    sheet = sheet or (profile.sheet if profile else None)
+    with ForkedStream(_xlsx_parts_settled, path, sheet, profile, date_order) as stream:
         context = _Context(repo)  # while the child opens the workbook
         parts = iter(stream)
         data: SheetData = next(parts)
         rows = data.rows
-        for chunk in parts:
-            rows.extend(chunk)
+        verdict: _Verdict | None = None
+        for item in parts:  # the rows to settle on (the same ones the child settles on)
+            if isinstance(item, _Verdict):
+                verdict = item
+                break
+            rows.extend(item)
             if len(rows) >= _SETTLE_ROWS:
                 break
         mapped = _mapping_for(data, profile, date_order)
         builder = _PreviewBuilder(data, mapped, repo, today, context)
         preview = builder.preview
-        settled_notices = list(preview.notices)
         planned = builder.header_row  # rows[planned:] are still to plan
         settled = False
         try:
             with (
                 repo.transaction(reason=f"import of {preview.source_name}") as tx,
                 _roomy_cache(tx),
+                _BatchWriter(tx, preview, today) as writer,
             ):
-                writer = _BatchWriter(tx, preview, today)
-
-                blocked = any(n.is_error for n in settled_notices)
+                blocked = preview.blocking  # a notice that blocks: only check the rows
 
                 def plan_and_write() -> None:
                     nonlocal planned, blocked
@@ -2565,21 +2606,23 @@ def _streamed_import(
                         _report(progress, len(rows), 0, f"Importing row {len(rows):,}…")
 
                 plan_and_write()
-                for chunk in parts:
-                    rows.extend(chunk)
-                    plan_and_write()
+                while verdict is None:
+                    item = next(parts)
+                    if isinstance(item, _Verdict):
+                        verdict = item
+                    else:
+                        rows.extend(item)
+                        plan_and_write()
                 _drop_trailing_blanks(rows)
-                settled = _mapping_for(data, profile, date_order) == mapped and _file_notices(
-                    data, mapped, builder.header_row
-                ) == (settled_notices, builder.order)
-                if not settled or preview.blocking:
+                settled = verdict.settled
+                if not settled or blocked:
                     raise _Unsettled()
                 if progress is not None:
                     _report(progress, len(rows), len(rows), "Saving…")
                 return preview, writer.finish()
         except _Unsettled:
             pass  # rolled back
-    if settled:  # and blocking: nothing written, the preview says why
+    if settled:  # and blocked: nothing written, the preview says why
         return preview, None
     # The whole sheet settles the mapping or the date order differently: start again from
     # the rows already read, as prepare() would have.
@@ -2587,3 +2630,40 @@ def _streamed_import(
     if preview.blocking:
         return preview, None
     return preview, run_import(repo, preview, progress, today)
+
+
+@dataclass(frozen=True)
+class _Verdict:
+    """The reading process's last word: does the whole sheet settle the mapping and the
+    date order as the first rows did?"""
+
+    settled: bool
+
+
+def _settled(
+    data: SheetData, profile: ImportProfile | None, date_order: DateOrder | None
+) -> tuple[ImportProfile, list[RowProblem], DateOrder | None]:
+    """The mapping, the file's notices and the date order that ``data`` settles."""
+    mapping = _mapping_for(data, profile, date_order)
+    notices, order = _file_notices(data, mapping, mapping.header_row or detect_header_row(data))
+    return mapping, notices, order
+
+
+def _xlsx_parts_settled(
+    path: Path, sheet: str | None, profile: ImportProfile | None, date_order: DateOrder | None
+) -> Iterator[Any]:
+    """:func:`_xlsx_parts`, then a :class:`_Verdict`: worked out in the reading process,
+    which is idle by then while the importing one still writes the last rows."""
+    parts = _xlsx_parts(path, sheet)
+    data: SheetData = next(parts)
+    yield data
+    first = None
+    for chunk in parts:
+        data.rows.extend(chunk)
+        yield chunk
+        if first is None and len(data.rows) >= _SETTLE_ROWS:
+            first = _settled(data, profile, date_order)
+    if first is None:  # a short sheet: settled on all of it, as it came
+        first = _settled(data, profile, date_order)
+    _drop_trailing_blanks(data.rows)
+    yield _Verdict(_settled(data, profile, date_order) == first)
