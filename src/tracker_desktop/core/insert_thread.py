@@ -13,6 +13,7 @@ must not use the connection itself until :meth:`InsertThread.wait` has returned.
 from __future__ import annotations
 
 import functools
+import itertools
 import queue
 import threading
 from collections.abc import Sequence
@@ -51,7 +52,7 @@ class InsertThread:
         width = len(columns)
         for start in range(0, len(rows), ROWS_PER_STATEMENT):
             part = rows[start : start + ROWS_PER_STATEMENT]
-            values = [value for row in part for value in row]
+            values = list(itertools.chain.from_iterable(part))
             self._jobs.put((_statement(head, width, len(part)), values))
 
     def wait(self) -> None:
