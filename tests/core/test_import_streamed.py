@@ -167,8 +167,8 @@ def test_a_reader_that_dies_falls_back_to_reading_here(
     real_parts = importer._xlsx_parts
     this_process = os.getpid()
 
-    def dies_after_the_first_rows(path: Path, sheet: str | None) -> Any:
-        parts = real_parts(path, sheet)
+    def dies_after_the_first_rows(path: Path, sheet: str | None, **options: Any) -> Any:
+        parts = real_parts(path, sheet, **options)
         if os.getpid() == this_process:  # the read here, after the fallback
             yield from parts
             return

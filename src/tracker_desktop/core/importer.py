@@ -244,6 +244,7 @@ class SheetData:
     encoding: str | None = None
     delimiter: str | None = None
     dropdowns: dict[int, list[str]] = field(default_factory=dict)  # col -> list choices
+    sheet_xml: str | None = None  # an .xlsx: the sheet's part in the package
 
     @property
     def width(self) -> int:
@@ -326,11 +327,11 @@ def _drop_trailing_blanks(rows: list[list[Any]]) -> None:
 _CHUNK_ROWS = 500
 
 
-def _xlsx_parts(path: Path, sheet: str | None) -> Iterator[Any]:
-    """The sheet as :class:`SheetData` with no rows yet (names, formats, dropdowns), then
-    its rows (trimmed, a list of up to ``_CHUNK_ROWS`` at a time) down to the last of them
-    or to a run of ``MAX_BLANK_RUN`` empty ones: what :func:`_read_xlsx` reads in this
-    process and :func:`import_file` in a child process."""
+def _xlsx_parts(path: Path, sheet: str | None, dropdowns: bool = True) -> Iterator[Any]:
+    """The sheet as :class:`SheetData` with no rows yet (names, formats, dropdowns unless
+    ``dropdowns`` is False), then its rows (trimmed, a list of up to ``_CHUNK_ROWS`` at a
+    time) down to the last of them or to a run of ``MAX_BLANK_RUN`` empty ones: what
+    :func:`_read_xlsx` reads in this process and :func:`import_file` in a child process."""
     import openpyxl
 
     try:
@@ -354,8 +355,16 @@ def _xlsx_parts(path: Path, sheet: str | None) -> Iterator[Any]:
                 fmt = getattr(cell, "number_format", None)
                 if fmt and fmt != "General" and getattr(cell, "value", None) is not None:
                     formats.setdefault(index, []).append(str(fmt))
-        dropdowns = _dropdowns(path, getattr(ws, "_worksheet_path", None))
-        yield SheetData(path, sheet, [], formats, names, dropdowns=dropdowns)
+        sheet_xml = getattr(ws, "_worksheet_path", None)
+        yield SheetData(
+            path,
+            sheet,
+            [],
+            formats,
+            names,
+            dropdowns=_dropdowns(path, sheet_xml) if dropdowns else {},
+            sheet_xml=sheet_xml,
+        )
         chunk: list[list[Any]] = []
         blank_run = 0
         for values in ws.iter_rows(values_only=True):
@@ -2564,6 +2573,7 @@ def _streamed_import(
         context = _Context(repo)  # while the child opens the workbook
         parts = iter(stream)
         data: SheetData = next(parts)
+        data.dropdowns = _dropdowns(path, data.sheet_xml)  # while the child reads rows
         rows = data.rows
         verdict: _Verdict | None = None
         for item in parts:  # the rows to settle on (the same ones the child settles on)
@@ -2652,7 +2662,7 @@ def _xlsx_parts_settled(
 ) -> Iterator[Any]:
     """:func:`_xlsx_parts`, then a :class:`_Verdict`: worked out in the reading process,
     which is idle by then while the importing one still writes the last rows."""
-    parts = _xlsx_parts(path, sheet)
+    parts = _xlsx_parts(path, sheet, dropdowns=False)  # the importing process reads those
     data: SheetData = next(parts)
     yield data
     first = None
