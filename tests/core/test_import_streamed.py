@@ -124,6 +124,21 @@ def test_dates_that_prove_the_order_only_late_in_the_sheet(tmp_path: Path) -> No
     assert result is not None and preview.date_order == "DMY"
 
 
+def test_a_second_import_merges_into_the_tracker_as_step_by_step(tmp_path: Path) -> None:
+    contents = []
+    for streamed in (True, False):
+        with Vault.create(tmp_path / f"twice-{streamed}.tracker", PASSWORD) as vault:
+            repo = Repository(vault, "Test Staff")
+            for _ in range(2):  # the monthly re-import: every row merges into its record
+                _preview, result = importer.import_file(
+                    SAMPLE_TRACKER, repo, today=TODAY, streamed=streamed
+                )
+            assert result is not None and (result.created, result.updated) == (0, 4)
+            assert repo.count("participants") == 4
+            contents.append(tracker_contents(repo))
+    assert contents[0] == contents[1]
+
+
 def test_a_late_row_that_blocks_the_import_writes_nothing(tmp_path: Path) -> None:
     rows = sheet_rows(1_500)
     rows[1_300][4] = -3  # a negative wage

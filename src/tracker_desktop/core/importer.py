@@ -13,6 +13,10 @@ a row):
    counts what would be created / updated / skipped.  Nothing is written.
 5. :func:`run_import` writes the rows in ONE transaction recorded in ``import_batches``
    (every audit row carries the batch id); :func:`undo_import` takes a batch back out.
+
+:func:`import_file` is steps 1-5 in one go (the command line's import): an .xlsx is read
+in a child process while the rows already read are checked and written, with the same
+result as the steps one by one.
 """
 
 from __future__ import annotations
