@@ -2494,10 +2494,12 @@ def prepare(
     sheet: str | None = None,
     date_order: DateOrder | None = None,
     progress: ProgressCallback | None = None,
+    today: date | None = None,
 ) -> ImportPreview:
     """Read, map (the profile, or suggestions) and preview in one go."""
     data = read_table(path, sheet or (profile.sheet if profile else None), progress)
-    return build_preview(data, _mapping_for(data, profile, date_order), repo, progress=progress)
+    mapped = _mapping_for(data, profile, date_order)
+    return build_preview(data, mapped, repo, today, progress)
 
 
 def _mapping_for(
@@ -2546,12 +2548,10 @@ def import_file(
         streamed = forked_stream.available()
     if streamed and path.suffix.lower() in (".xlsx", ".xlsm") and path.exists():
         try:
-            outcome = _streamed_import(path, repo, profile, sheet, date_order, progress, today)
+            return _streamed_import(path, repo, profile, sheet, date_order, progress, today)
         except forked_stream.ChildStreamError:
-            outcome = None  # the child died: read in this process instead
-        if outcome is not None:
-            return outcome
-    preview = prepare(path, repo, profile, sheet, date_order, progress)
+            pass  # the child died (rolled back): read in this process instead
+    preview = prepare(path, repo, profile, sheet, date_order, progress, today)
     if preview.blocking:
         return preview, None
     return preview, run_import(repo, preview, progress, today)
