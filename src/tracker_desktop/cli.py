@@ -14,7 +14,10 @@ import tempfile
 from collections.abc import Callable, Sequence
 from datetime import date
 from pathlib import Path
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
+
+if TYPE_CHECKING:
+    from tracker_desktop.core.importer import ImportPreview
 
 from tracker_desktop import APP_NAME, MIN_PASSWORD_LENGTH, TRACKER_SUFFIX, __version__
 
@@ -278,6 +281,8 @@ def cmd_import(args: argparse.Namespace) -> int:
         profile = importer.ImportProfile.load(args.profile) if args.profile else None
         if not args.file.exists():
             raise UserError(f"{args.file} does not exist.")
+        if args.save_profile:  # checked first: nothing may fail once the rows are saved
+            _check_profile_target(args.save_profile, args.file, args.vault)
         with Vault.unlock(args.vault, read_password()) as vault:
             repo = Repository(vault, staff_name())
             result = None
@@ -289,35 +294,116 @@ def cmd_import(args: argparse.Namespace) -> int:
                 preview, result = importer.import_file(
                     args.file, repo, profile, sheet=args.sheet, date_order=args.date_order
                 )
-            for line in preview.summary_lines():
-                print(line)
-            problems = [p for p in preview.problems() if p.severity != "info"]
-            notes = [p for p in preview.problems() if p.severity == "info"]
-            for problem in notes:
-                print(f"  note: {problem.line()}")
-            if problems:
-                errors = sum(1 for p in problems if p.is_error)
-                print(f"Problems: {errors} error(s), {len(problems) - errors} warning(s)")
-                for problem in problems:
-                    print(f"  {problem.line()}")
-            if args.save_profile:
-                preview.profile.save(args.save_profile)
-                print(f"Mapping saved as a profile: {args.save_profile}")
-            rejected = preview.count("reject")
-            if args.dry_run:
-                print("Dry run: nothing was written.")
-                return EXIT_USER_ERROR if preview.blocking else EXIT_OK
-            if result is None:
-                print(
-                    f"Nothing imported: {rejected} row(s) rejected. Fix them in the file (or "
-                    "map the columns with --profile) and run the import again.",
-                    file=sys.stderr,
-                )
-                return EXIT_USER_ERROR
-            print(result.line())
     except importer.ImportFileError as exc:
         raise UserError(str(exc)) from None
+    except _integrity_errors() as exc:
+        reason = getattr(exc, "orig", None) or exc
+        raise UserError(f"the rows could not be saved ({reason}); nothing was imported.") from None
+    if args.save_profile:
+        preview.profile.save(args.save_profile)
+    if result is not None:  # saved: say so first, whatever happens to the rest of the report
+        print(result.line())
+    try:
+        _print_import_report(preview)
+    except (BrokenPipeError, KeyboardInterrupt):
+        if result is None:
+            raise
+        _quiet_stdout()
+        print(f"(report cut short; import #{result.batch_id} was saved)", file=sys.stderr)
+        return EXIT_OK
+    if args.save_profile:
+        print(f"Mapping saved as a profile: {args.save_profile}")
+    if args.dry_run:
+        print("Dry run: nothing was written.")
+        return EXIT_USER_ERROR if preview.blocking else EXIT_OK
+    if result is None:
+        rejected = preview.count("reject")
+        why = (
+            f"{rejected} row(s) rejected. Fix them in the file (or map the columns with "
+            "--profile) and run the import again."
+            if rejected
+            else next(n.message for n in preview.notices if n.is_error)
+        )
+        print(f"Nothing imported: {why}", file=sys.stderr)
+        return EXIT_USER_ERROR
     return EXIT_OK
+
+
+def _print_import_report(preview: ImportPreview) -> None:
+    """The preview's summary, then its notes and problems: errors first, and a message
+    repeated on many rows once, with the rows it is on."""
+    for line in preview.summary_lines():
+        print(line)
+    problems = preview.problems()
+    for problem in problems:
+        if problem.severity == "info":
+            print(f"  note: {problem.line()}")
+    shown = [p for p in problems if p.severity != "info"]
+    if not shown:
+        return
+    errors = sum(1 for p in shown if p.is_error)
+    print(f"Problems: {errors} error(s), {len(shown) - errors} warning(s)")
+    groups: dict[tuple[bool, str | None, str], list[int | None]] = {}
+    for problem in shown:
+        groups.setdefault((not problem.is_error, problem.column, problem.message), []).append(
+            problem.row
+        )
+    for (_warning, column, message), rows in sorted(groups.items(), key=lambda g: g[0][0]):
+        where = _rows_text([r for r in rows if r is not None])
+        if column:
+            where = f"{where}, column {column}" if where else f"column {column}"
+        print(f"  {where}: {message}" if where else f"  {message}")
+
+
+def _rows_text(rows: list[int]) -> str:
+    """ "row 5", "rows 3, 9", "rows 3-3002 (3,000 rows)"."""
+    if not rows:
+        return ""
+    if len(rows) == 1:
+        return f"row {rows[0]}"
+    if len(rows) <= 5:
+        return "rows " + ", ".join(str(r) for r in rows)
+    return f"rows {rows[0]}-{rows[-1]} ({len(rows):,} rows)"
+
+
+def _check_profile_target(target: Path, source: Path, vault: Path) -> None:
+    """A profile may only be written as a new .json file or over an earlier profile:
+    never over the tracker, the spreadsheet or any other file."""
+    from tracker_desktop.core import importer
+
+    if target.suffix.lower() != ".json":
+        raise UserError(f"a profile is saved as a .json file, not {target.name}.")
+    for other in (source, vault):
+        if target.exists() and other.exists() and target.samefile(other):
+            raise UserError(f"{target} is the spreadsheet or the tracker: choose another name.")
+    if not target.parent.is_dir():
+        raise UserError(f"{target.parent} is not a folder: the profile cannot be saved there.")
+    if target.exists():
+        try:
+            importer.ImportProfile.load(target)
+        except Exception:
+            raise UserError(
+                f"{target} exists and is not an import profile: choose another name."
+            ) from None
+
+
+def _quiet_stdout() -> None:
+    # stdout is a closed pipe (| head) or the report was interrupted: drop what is left, so
+    # Python's flush at exit does not fail again.
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
+
+
+def _integrity_errors() -> tuple[type[BaseException], ...]:
+    # A constraint the preview did not foresee: not a damaged file (main() says that of
+    # other database errors).
+    import sqlcipher3
+    from sqlalchemy.exc import IntegrityError
+
+    return (IntegrityError, sqlcipher3.IntegrityError)
 
 
 def cmd_metrics(args: argparse.Namespace) -> int:

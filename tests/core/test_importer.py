@@ -452,15 +452,56 @@ def test_cancel_writes_nothing(repo: Repository, tmp_path: Path) -> None:
     assert repo.count("audit_log") == 0
 
 
-def test_a_failure_mid_batch_writes_nothing(repo: Repository, tmp_path: Path) -> None:
+def test_a_participant_code_already_used_is_a_duplicate_or_an_error(
+    repo: Repository, tmp_path: Path
+) -> None:
+    with repo.transaction() as tx:
+        tx.insert(
+            "participants",
+            {"participant_code": "X-1", "first_name": "Ana", "last_name": "Reyes",
+             "created_at": tx.at, "updated_at": tx.at},
+        )  # fmt: skip
     path = write_csv(
         tmp_path / "codes.csv",
         "Participant code,First name,Last name,Program,Date of enrollment\n"
-        "X-1,Ana,Reyes,Pipeline,2024-01-03\nX-1,Ben,Ode,Pipeline,2024-01-03\n",
+        "X-1,Ana,Reyes,Pipeline,2024-01-03\n"  # the same person: merge
+        "X-1,Ben,Ode,Pipeline,2024-01-03\n"  # someone else with her code: an error
+        "X-7,Cy,Lam,Pipeline,2024-01-03\nX-7,Dee,Ray,Pipeline,2024-01-03\n",
+    )
+    preview = importer.prepare(path, repo)
+    assert [(p.row, p.action()) for p in preview.rows] == [
+        (2, "update"), (3, "reject"), (4, "create"), (5, "reject")
+    ]  # fmt: skip
+    messages = [p.line() for p in preview.problems() if p.is_error]
+    assert messages == [
+        "row 3, column A (Participant code): Participant code X-1 belongs to Ana Reyes in the "
+        "tracker, not Ben Ode: fix the code or the name",
+        "row 5, column A (Participant code): Participant code X-7 is already on row 4 (Cy Lam), "
+        "not Dee Ray: fix the code or the name",
+    ]
+    # "Create anyway" on the same person: a new record, with a new code.
+    preview.skip_invalid = True
+    preview.set_choice(2, "create")
+    result = importer.run_import(repo, preview, today=TODAY)
+    assert (result.created, result.updated, result.skipped) == (2, 0, 2)
+    codes = sorted(r["participant_code"] for r in repo.rows("participants"))
+    assert codes == ["P-00001", "X-1", "X-7"]  # Ana again as P-00001; Cy keeps X-7
+
+
+def test_a_failure_mid_batch_writes_nothing(repo: Repository, tmp_path: Path) -> None:
+    path = write_csv(
+        tmp_path / "people.csv",
+        "First name,Last name,Program,Date of enrollment\n"
+        "Ana,Reyes,Pipeline,2024-01-03\nBen,Ode,Pipeline,2024-01-03\n",
     )
     preview = importer.prepare(path, repo)
     assert not preview.blocking
-    with pytest.raises(Exception, match="UNIQUE"):
+    with repo.transaction() as tx:  # the file refuses the second row (as a full disk would)
+        tx.conn.exec_driver_sql(
+            "CREATE TRIGGER refuse_ben BEFORE INSERT ON participants WHEN NEW.first_name = 'Ben' "
+            "BEGIN SELECT RAISE(ABORT, 'refused'); END"
+        )
+    with pytest.raises(Exception, match="refused"):
         importer.run_import(repo, preview)
     assert repo.count("participants") == 0
     assert repo.count("import_batches") == 0

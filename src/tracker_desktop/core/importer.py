@@ -323,6 +323,23 @@ def _read_xlsx(path: Path, sheet: str | None, progress: ProgressCallback | None)
     return data
 
 
+def _first_sheet_with_data(workbook: Any, names: list[str]) -> str:
+    """The first sheet with a row of column names near the top (an empty first sheet, or
+    one of instructions, is passed over); the first sheet if none has."""
+    if len(names) > 1:
+        for name in names:
+            try:
+                ws = workbook[name]
+                top = ws.iter_rows(max_row=HEADER_SEARCH_ROWS, values_only=True)
+                head = [_trim(r) for r in top]
+                header_row = detect_header_row(SheetData(Path(name), name, head))
+                if any(head[header_row:]):  # column names, and something under them
+                    return name
+            except Exception:  # no header, or a sheet that does not read: try the next
+                continue
+    return names[0]
+
+
 def _drop_trailing_blanks(rows: list[list[Any]]) -> None:
     while rows and not rows[-1]:
         rows.pop()
@@ -347,41 +364,49 @@ def _xlsx_parts(path: Path, sheet: str | None, dropdowns: bool = True) -> Iterat
         if not names:
             raise ImportFileError(f"{path.name} has no sheets")
         if sheet is None:
-            sheet = names[0]
+            sheet = _first_sheet_with_data(workbook, names)
         elif sheet not in names:
             raise ImportFileError(
                 f"{path.name} has no sheet called {sheet!r} (sheets: {', '.join(names)})"
             )
         ws = workbook[sheet]
-        formats: dict[int, list[str]] = {}
-        for row in ws.iter_rows(max_row=SNIFF_ROWS):
-            for index, cell in enumerate(row):
-                fmt = getattr(cell, "number_format", None)
-                if fmt and fmt != "General" and getattr(cell, "value", None) is not None:
-                    formats.setdefault(index, []).append(str(fmt))
-        sheet_xml = getattr(ws, "_worksheet_path", None)
-        yield SheetData(
-            path,
-            sheet,
-            [],
-            formats,
-            names,
-            dropdowns=_dropdowns(path, sheet_xml) if dropdowns else {},
-            sheet_xml=sheet_xml,
-        )
-        chunk: list[list[Any]] = []
-        blank_run = 0
-        for values in ws.iter_rows(values_only=True):
-            row = _trim(values)
-            chunk.append(row)
-            blank_run = 0 if row else blank_run + 1
-            if blank_run > MAX_BLANK_RUN:  # formatting down to row 1,048,576: no more data
-                break
-            if len(chunk) == _CHUNK_ROWS:
+        try:
+            formats: dict[int, list[str]] = {}
+            for row in ws.iter_rows(max_row=SNIFF_ROWS):
+                for index, cell in enumerate(row):
+                    fmt = getattr(cell, "number_format", None)
+                    if fmt and fmt != "General" and getattr(cell, "value", None) is not None:
+                        formats.setdefault(index, []).append(str(fmt))
+            sheet_xml = getattr(ws, "_worksheet_path", None)
+            yield SheetData(
+                path,
+                sheet,
+                [],
+                formats,
+                names,
+                dropdowns=_dropdowns(path, sheet_xml) if dropdowns else {},
+                sheet_xml=sheet_xml,
+            )
+            chunk: list[list[Any]] = []
+            blank_run = 0
+            for values in ws.iter_rows(values_only=True):
+                row = _trim(values)
+                chunk.append(row)
+                blank_run = 0 if row else blank_run + 1
+                if blank_run > MAX_BLANK_RUN:  # formatting down to row 1,048,576: no more data
+                    break
+                if len(chunk) == _CHUNK_ROWS:
+                    yield chunk
+                    chunk = []
+            if chunk:
                 yield chunk
-                chunk = []
-        if chunk:
-            yield chunk
+        except ImportFileError:
+            raise
+        except Exception as exc:  # the sheet's XML or its compressed bytes are broken
+            raise ImportFileError(
+                f"{path.name} is damaged or incomplete (sheet {sheet!r}: {exc}); open it in "
+                "Excel or LibreOffice and save it again"
+            ) from None
     finally:
         workbook.close()
 
@@ -528,9 +553,15 @@ def detect_header_row(data: SheetData) -> int:
         if score > best_score:
             best_row, best_score = index + 1, score
     if best_score < 0:
+        sheet = f" of sheet {data.sheet!r}" if data.sheet else ""
+        others = (
+            " (is the data on another sheet? choose it in the wizard, or --sheet NAME)"
+            if len(data.sheets) > 1
+            else ""
+        )
         raise ImportFileError(
-            f"No header row found in the first {HEADER_SEARCH_ROWS} rows: the sheet needs a "
-            "row of column names above the data"
+            f"No header row found in the first {HEADER_SEARCH_ROWS} rows{sheet}: the sheet "
+            f"needs a row of column names above the data{others}"
         )
     return best_row
 
@@ -1034,6 +1065,7 @@ class _Context:
         }
         self.custom: dict[str, tuple[int, str]] = {}  # label lower -> (id, type)
         self.by_name: dict[tuple[str, str], list[tuple[int, str, date | None, set[date]]]] = {}
+        self.codes: dict[str, tuple[int, tuple[str, str]]] = {}  # code -> (id, name key)
         self.settings: dict[str, Any] = {}
         self._matches: dict[tuple[str, str], Parsed[str]] = {}
         self._checks: dict[str, Any] | None = None
@@ -1074,10 +1106,18 @@ class _Context:
             p = schema.participants
             for person in conn.execute(
                 select(
-                    p.c.id, p.c.participant_code, p.c.first_name, p.c.last_name, p.c.date_of_birth
-                ).where(p.c.archived_at.is_(None))
+                    p.c.id,
+                    p.c.participant_code,
+                    p.c.first_name,
+                    p.c.last_name,
+                    p.c.date_of_birth,
+                    p.c.archived_at,
+                )
             ):
                 name = (_name_key(person.first_name), _name_key(person.last_name))
+                self.codes[person.participant_code] = (person.id, name)
+                if person.archived_at is not None:
+                    continue
                 self.by_name.setdefault(name, []).append(
                     (
                         person.id,
@@ -1180,6 +1220,10 @@ class _PreviewBuilder:
             measure_names={k: v[0] for k, v in context.measures.items()},
         )
         self.seen: dict[tuple[str, str], list[RowPlan]] = {}
+        self.codes_seen: dict[str, RowPlan] = {}
+        self.code_column = next(
+            (r.display for r in self.readers if r.target == "participant_code"), None
+        )
 
     def add(self, number: int, row: list[Any]) -> RowPlan | None:
         """Plan sheet row ``number``; None for an empty row."""
@@ -1197,7 +1241,11 @@ class _PreviewBuilder:
         if plan.skip_reason or plan.has_errors:
             return plan
         key = (_name_key(plan.values.get("first_name")), _name_key(plan.values.get("last_name")))
-        _find_duplicate(plan, self.context, self.seen, key)
+        code = plan.values.get("participant_code")
+        if code and not self._same_code(plan, str(code), key):
+            return plan  # the code belongs to someone else: an error on the row
+        if plan.duplicate is None:
+            _find_duplicate(plan, self.context, self.seen, key)
         if plan.duplicate is not None:
             plan.choice = self.profile.on_duplicate
         earlier = self.seen.get(key)
@@ -1206,6 +1254,39 @@ class _PreviewBuilder:
         else:
             earlier.append(plan)
         return plan
+
+    def _same_code(self, plan: RowPlan, code: str, key: tuple[str, str]) -> bool:
+        """A participant code already in the tracker or on an earlier row: the same person
+        (same name) is a duplicate to merge; another name is an error on this row.  False
+        for the error."""
+        owner = self.context.codes.get(code)
+        earlier = self.codes_seen.get(code)
+        if earlier is None:
+            self.codes_seen[code] = plan
+        if owner is not None:
+            pid, their_key = owner
+            if their_key == key:
+                plan.duplicate = Duplicate(pid, None, plan.name, f"participant code {code}", code)
+                return True
+            message = f"belongs to {' '.join(their_key).title()} in the tracker"
+        elif earlier is not None:
+            if (
+                _name_key(earlier.values.get("first_name")) == key[0]
+                and _name_key(earlier.values.get("last_name")) == key[1]
+            ):
+                plan.duplicate = Duplicate(None, earlier.row, plan.name, f"participant code {code}")
+                return True
+            message = f"is already on row {earlier.row} ({earlier.name})"
+        else:
+            return True
+        plan.problems.append(
+            RowProblem(
+                plan.row,
+                self.code_column,
+                f"Participant code {code} {message}, not {plan.name}: fix the code or the name",
+            )
+        )
+        return False
 
 
 def _file_notices(
@@ -2052,6 +2133,8 @@ class _BatchWriter:
             if target_pid is None:
                 profile_values = {k: plan.values[k] for k in _PROFILE_KEYS if k in plan.values}
                 code = profile_values.pop("participant_code", None)
+                if plan.duplicate is not None:  # created anyway: its code is taken
+                    code = None if plan.duplicate.matched_on.startswith("participant") else code
                 if not code:
                     code = f"{self.prefix}{self.next_code:05d}"
                     self.next_code += 1
