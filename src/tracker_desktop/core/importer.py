@@ -992,6 +992,7 @@ class ImportPreview:
     new_custom_fields: dict[str, str] = field(default_factory=dict)  # label -> type
     skip_invalid: bool = False
     measure_names: dict[str, str] = field(default_factory=dict)
+    tracker_stamp: tuple[Any, ...] | None = None  # see _tracker_stamp
 
     @property
     def source_name(self) -> str:
@@ -1066,6 +1067,7 @@ class _Context:
         self.custom: dict[str, tuple[int, str]] = {}  # label lower -> (id, type)
         self.by_name: dict[tuple[str, str], list[tuple[int, str, date | None, set[date]]]] = {}
         self.codes: dict[str, tuple[int, tuple[str, str]]] = {}  # code -> (id, name key)
+        self.stamp: tuple[Any, ...] | None = None  # what the preview was checked against
         self.settings: dict[str, Any] = {}
         self._matches: dict[tuple[str, str], Parsed[str]] = {}
         self._checks: dict[str, Any] | None = None
@@ -1128,6 +1130,7 @@ class _Context:
                 )
             for setting_key in ("wage_ceiling", "gpa_scale"):
                 self.settings[setting_key] = Writer(conn, None).setting(setting_key)
+            self.stamp = _tracker_stamp(conn)
 
     @property
     def checks(self) -> dict[str, Any]:
@@ -1150,6 +1153,18 @@ class _Context:
             found = parsing.match_option(text, self.options.get(list_name, []))
             self._matches[key] = found
         return found
+
+
+def _tracker_stamp(conn: Connection) -> tuple[Any, ...]:
+    """What a preview's duplicates, codes and new list values were checked against: the
+    highest id and the count of the tables they come from.  The write (in its BEGIN
+    IMMEDIATE transaction, so nobody else writes meanwhile) refuses when it has moved: two
+    imports started together would otherwise both create the same people."""
+    parts = [
+        f"SELECT max(id), count(*) FROM {name}"
+        for name in ("participants", "enrollments", "option_items", "custom_fields")
+    ]
+    return tuple(tuple(conn.exec_driver_sql(statement).one()) for statement in parts)
 
 
 def _default_measures() -> Iterable[tuple[Any, ...]]:
@@ -1218,6 +1233,7 @@ class _PreviewBuilder:
             empty_rows=0,
             date_order=order,
             measure_names={k: v[0] for k, v in context.measures.items()},
+            tracker_stamp=context.stamp,
         )
         self.seen: dict[tuple[str, str], list[RowPlan]] = {}
         self.codes_seen: dict[str, RowPlan] = {}
@@ -1333,23 +1349,37 @@ def _file_notices(
             )
         elif evidence.order is not None:
             order = evidence.order
-            notices.append(
-                RowProblem(
-                    None,
-                    None,
-                    f"Dates read as {parsing.DATE_ORDER_LABELS[order]}: other dates in the "
-                    "file only work that way",
-                    "info",
+            proving = evidence.day_first + evidence.month_first
+            label = parsing.DATE_ORDER_LABELS[order]
+            if evidence.ambiguous:  # the few that prove it decide how the rest are read
+                notices.append(
+                    RowProblem(
+                        None,
+                        None,
+                        f"Dates read as {label}: {proving:,} date(s) only work that way (e.g. "
+                        f"{evidence.proof}), so {evidence.ambiguous:,} that could be either "
+                        f"(e.g. {evidence.example}) are read that way too. If those are typos, "
+                        "choose the date order",
+                        "warning",
+                    )
                 )
-            )
+            else:
+                notices.append(
+                    RowProblem(
+                        None,
+                        None,
+                        f"Dates read as {label}: other dates in the file only work that way",
+                        "info",
+                    )
+                )
         if evidence.needs_choice:
             notices.append(
                 RowProblem(
                     None,
                     None,
                     f"Dates like {evidence.example} could be day/month or month/day: choose the "
-                    'date order (the wizard\'s Date order box, or "date_order": "MDY" or '
-                    '"DMY" in the profile)',
+                    "date order (the wizard's Date order box, --date-order MDY or DMY on the "
+                    'command line, or "date_order" in the profile)',
                     "error",
                 )
             )
@@ -1509,6 +1539,7 @@ def _plan_row(
     values = plan.values
     rules = plan.rules
     where: dict[str, str] = {}  # field -> column display
+    unreadable: set[str] = set()  # fields whose cell could not be parsed
     any_value = False
     width = len(row)
     for column in columns:
@@ -1523,6 +1554,7 @@ def _plan_row(
             parsed = column.parse(raw)
         except ParseError as exc:
             plan.problems.append(RowProblem(number, column.display, str(exc)))
+            unreadable.add(column.target)
             continue
         value: Any = parsed.value
         if value is None:
@@ -1603,7 +1635,7 @@ def _plan_row(
         )
         plan.problems = [RowProblem(number, None, f"Skipped: {plan.skip_reason}", "info")]
         return plan
-    _validate(plan, where, context, today)
+    _validate(plan, where, context, today, unreadable)
     return plan
 
 
@@ -1641,13 +1673,21 @@ _PARTICIPANT_CHECKED = (
 )
 
 
-def _validate(plan: RowPlan, where: dict[str, str], context: _Context, today: date) -> None:
+def _validate(
+    plan: RowPlan,
+    where: dict[str, str],
+    context: _Context,
+    today: date,
+    unreadable: set[str] = frozenset(),  # type: ignore[assignment]
+) -> None:
     values = plan.values
     settings = context.checks
 
     def add(problems: list[validation.Problem], targets: Mapping[str, str] | None = None) -> None:
         for problem in problems:
             target = (targets or {}).get(problem.field, problem.field)
+            if target in unreadable:
+                continue  # its cell's parse error says it already ("... is required" would not)
             column = where.get(target)
             if problem.field == "name" and targets:
                 column = where.get(targets.get("name", ""))
@@ -1855,6 +1895,11 @@ class ImportResult:
     source_name: str
 
     def line(self) -> str:
+        if not self.batch_id:
+            return (
+                f"Nothing to import from {self.source_name}: no rows to create or update "
+                f"({self.skipped} skipped); nothing was written"
+            )
         return (
             f"Imported {self.source_name}: {self.created} created, {self.updated} updated, "
             f"{self.skipped} skipped (import #{self.batch_id}; undo with the Import screen)"
@@ -2038,6 +2083,8 @@ def run_import(
         )
     plans = preview.rows
     total = sum(1 for plan in plans if plan.action(preview.skip_invalid) in ("create", "update"))
+    if not total:  # a sheet of headers only, or every row skipped: no empty batch to undo
+        return _nothing_imported(preview)
     with (
         repo.transaction(reason=f"import of {preview.source_name}") as tx,
         _roomy_cache(tx),
@@ -2086,6 +2133,12 @@ class _BatchWriter:
         self.tx = tx
         self.preview = preview
         self.today = today
+        if preview.tracker_stamp is not None and _tracker_stamp(tx.conn) != preview.tracker_stamp:
+            raise ImportFileError(
+                "The tracker changed after the file was checked (another import, or someone "
+                "adding people, enrollments or list values): nothing was imported. Check the "
+                "file again, then import."
+            )
         self.batch_id = batch_id = int(
             tx.conn.execute(
                 insert(schema.import_batches).values(
@@ -2640,6 +2693,11 @@ def import_file(
     return preview, run_import(repo, preview, progress, today)
 
 
+def _nothing_imported(preview: ImportPreview) -> ImportResult:
+    skipped = sum(1 for plan in preview.rows if plan.action(preview.skip_invalid) == "skip")
+    return ImportResult(0, 0, 0, skipped, preview.source_name)
+
+
 class _Unsettled(Exception):
     """Raised in the streamed import's transaction to roll it back."""
 
@@ -2675,6 +2733,7 @@ def _streamed_import(
         preview = builder.preview
         planned = builder.header_row  # rows[planned:] are still to plan
         settled = False
+        nothing: ImportResult | None = None
         try:
             with (
                 repo.transaction(reason=f"import of {preview.source_name}") as tx,
@@ -2712,11 +2771,16 @@ def _streamed_import(
                 settled = verdict.settled
                 if not settled or blocked:
                     raise _Unsettled()
+                if not writer.created and not writer.updated:
+                    nothing = _nothing_imported(preview)
+                    raise _Unsettled()
                 if progress is not None:
                     _report(progress, len(rows), len(rows), "Saving…")
                 return preview, writer.finish()
         except _Unsettled:
             pass  # rolled back
+    if nothing is not None:
+        return preview, nothing
     if settled:  # and blocked: nothing written, the preview says why
         return preview, None
     # The whole sheet settles the mapping or the date order differently: start again from

@@ -352,6 +352,7 @@ class DateOrderEvidence:
     day_first: int = 0  # first number > 12: only day/month/year works
     ambiguous: int = 0  # both readings are real dates
     example: str | None = None  # one ambiguous text, for the message
+    proof: str | None = None  # one text that works in one order only
 
     @property
     def order(self) -> DateOrder | None:
@@ -374,7 +375,7 @@ class DateOrderEvidence:
 
 def date_order_evidence(values: Iterable[object]) -> DateOrderEvidence:
     month_first = day_first = ambiguous = 0
-    example = None
+    example = proof = None
     for value in values:
         if not isinstance(value, str):
             continue
@@ -384,12 +385,14 @@ def date_order_evidence(values: Iterable[object]) -> DateOrderEvidence:
         first, second = parts
         if first > 12 >= second:
             day_first += 1
+            proof = proof or value.strip()
         elif second > 12 >= first:
             month_first += 1
+            proof = proof or value.strip()
         elif first != second and first <= 12 and second <= 12:
             ambiguous += 1
             example = example or value.strip()
-    return DateOrderEvidence(month_first, day_first, ambiguous, example)
+    return DateOrderEvidence(month_first, day_first, ambiguous, example, proof)
 
 
 # --- matching to option lists -----------------------------------------------------------

@@ -691,6 +691,9 @@ class ImportPage(Page):
             return importer.run_import(repo, preview, progress)
 
         def done(result: importer.ImportResult) -> None:
+            if not result.batch_id:  # no row to create or update: no batch was written
+                self._info(result.line() + ".")
+                return
             self.last_result = result
             self.session.notify("participants")
             batch = importer.get_batch(repo, result.batch_id)
