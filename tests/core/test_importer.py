@@ -258,6 +258,46 @@ def test_ambiguous_dates_are_flagged_until_an_order_is_stated(tmp_path: Path) ->
     assert month_first.rows[0].values["enrolled_on"] == date(2024, 1, 3)
 
 
+def test_a_few_dates_that_decide_the_order_for_many_are_a_warning(tmp_path: Path) -> None:
+    rows = "".join(f"P{i},Person,Pipeline,{i % 9 + 1}/3/24\n" for i in range(40))
+    path = write_csv(
+        tmp_path / "one-proof.csv",
+        "First name,Last name,Program,Enrollment date\n" + rows + "Zed,Zulu,Pipeline,25/3/24\n",
+    )
+    preview = importer.prepare(path, None)
+    [notice] = [n for n in preview.notices if n.message.startswith("Dates read as")]
+    assert notice.severity == "warning"
+    assert "1 date(s) only work that way (e.g. 25/3/24)" in notice.message
+    assert "35 that could be either" in notice.message  # the five 3/3/24 read the same
+    assert not preview.blocking and preview.date_order == "DMY"
+
+
+def test_an_unreadable_date_is_one_problem_not_also_missing(tmp_path: Path) -> None:
+    path = write_csv(
+        tmp_path / "typo.csv",
+        "First name,Last name,Program,Enrollment date\nAna,Reyes,Pipeline,2024-02-31\n",
+    )
+    [plan] = importer.prepare(path, None).rows
+    assert [p.message for p in plan.problems if p.is_error] == [
+        next(p.message for p in plan.problems if "2024-02-31" in p.message)
+    ]
+
+
+def test_with_no_sheet_named_the_first_sheet_with_a_table_is_read(tmp_path: Path) -> None:
+    path = write_xlsx(
+        tmp_path / "instructions.xlsx",
+        {
+            "Read me": [["How to fill this in"], ["One row per person"]],
+            "Empty": [],
+            "People": [["First name", "Last name", "Program"], ["Ana", "Reyes", "Pipeline"]],
+        },
+    )
+    data = importer.read_table(path)
+    assert data.sheet == "People" and data.rows[1] == ["Ana", "Reyes", "Pipeline"]
+    with pytest.raises(ImportFileError, match=r"sheet 'Read me'.*--sheet NAME"):
+        importer.suggest_profile(importer.read_table(path, "Read me"))
+
+
 def test_unknown_file_types_get_a_clear_message(tmp_path: Path) -> None:
     old = tmp_path / "old.xls"
     old.write_bytes(b"\xd0\xcf\x11\xe0")
@@ -486,6 +526,20 @@ def test_a_participant_code_already_used_is_a_duplicate_or_an_error(
     assert (result.created, result.updated, result.skipped) == (2, 0, 2)
     codes = sorted(r["participant_code"] for r in repo.rows("participants"))
     assert codes == ["P-00001", "X-1", "X-7"]  # Ana again as P-00001; Cy keeps X-7
+
+
+def test_two_imports_checked_at_once_cannot_both_write(repo: Repository, tmp_path: Path) -> None:
+    path = write_csv(
+        tmp_path / "people.csv",
+        "First name,Last name,Program,Date of enrollment\nAna,Reyes,Pipeline,2024-01-03\n",
+    )
+    first, second = importer.prepare(path, repo), importer.prepare(path, repo)
+    importer.run_import(repo, first)
+    with pytest.raises(ImportFileError, match="changed after the file was checked"):
+        importer.run_import(repo, second)  # it would create Ana a second time
+    assert repo.count("participants") == 1 and repo.count("import_batches") == 1
+    again = importer.prepare(path, repo)  # checked again: Ana is now a duplicate to merge
+    assert again.counts["update"] == 1
 
 
 def test_a_failure_mid_batch_writes_nothing(repo: Repository, tmp_path: Path) -> None:

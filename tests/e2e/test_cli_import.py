@@ -123,3 +123,79 @@ def test_user_errors_are_one_line_with_exit_1(
     code = cli.main(["import", str(SAMPLE_TRACKER), "--vault", str(empty_vault), "--sheet", "Nope"])
     assert code == 1
     assert "no sheet called 'Nope'" in capsys.readouterr().err
+
+
+def test_save_profile_never_overwrites_the_tracker_or_the_spreadsheet(
+    empty_vault: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    sheet = tmp_path / "copy.xlsx"
+    sheet.write_bytes(SAMPLE_TRACKER.read_bytes())
+    notes = tmp_path / "notes.json"
+    notes.write_text('{"meeting": "Tuesday"}')
+    before = {path: path.read_bytes() for path in (empty_vault, sheet, notes)}
+    refusals = {
+        str(empty_vault): "a profile is saved as a .json file",
+        str(sheet): "a profile is saved as a .json file",
+        str(notes): "exists and is not an import profile",
+        str(tmp_path / "no-such-folder" / "p.json"): "is not a folder",
+    }
+    for target, message in refusals.items():
+        for dry_run in ([], ["--dry-run"]):
+            code = cli.main(
+                ["import", str(sheet), "--vault", str(empty_vault), "--save-profile", target,
+                 *dry_run]
+            )  # fmt: skip
+            assert code == 1
+            assert message in capsys.readouterr().err
+    assert {path: path.read_bytes() for path in before} == before
+    assert count(empty_vault, "participants") == 0  # refused before anything was written
+
+
+def test_a_damaged_sheet_inside_the_xlsx_is_a_message(
+    empty_vault: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import zipfile
+
+    damaged = tmp_path / "damaged.xlsx"
+    with zipfile.ZipFile(SAMPLE_TRACKER) as source, zipfile.ZipFile(damaged, "w") as target:
+        for item in source.infolist():
+            data = source.read(item)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                data = data[: len(data) // 2]  # the sheet's XML cut in the middle
+            target.writestr(item, data)
+    for dry_run in ([], ["--dry-run"]):
+        code = cli.main(["import", str(damaged), "--vault", str(empty_vault), *dry_run])
+        err = capsys.readouterr().err
+        assert code == 1
+        assert "damaged.xlsx is damaged or incomplete" in err and "save it again" in err
+        assert "Traceback" not in err
+    assert count(empty_vault, "participants") == 0
+
+
+def test_the_saved_import_comes_first_and_a_repeated_problem_once(
+    empty_vault: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "culinary.csv"
+    path.write_text(
+        "First name,Last name,Program,Date of enrollment\n"
+        + "".join(f"P{i},Person,Culinary,2024-01-03\n" for i in range(30)),
+        encoding="utf-8",
+    )
+    assert cli.main(["import", str(path), "--vault", str(empty_vault)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].startswith("Imported culinary.csv: 30 created")
+    assert (
+        "  rows 2-31 (30 rows), column C (Program): 'Culinary' is not in the programs list: it "
+        "will be added" in lines
+    )
+    assert sum("Culinary" in line for line in lines) == 2  # the summary line and that one
+
+
+def test_a_file_of_headers_only_writes_no_batch(
+    empty_vault: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "headers.csv"
+    path.write_text("First name,Last name,Program,Date of enrollment\n", encoding="utf-8")
+    assert cli.main(["import", str(path), "--vault", str(empty_vault)]) == 0
+    assert "Nothing to import from headers.csv" in capsys.readouterr().out
+    assert count(empty_vault, "import_batches") == 0
