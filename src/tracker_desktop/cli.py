@@ -139,6 +139,11 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_argument("--dry-run", action="store_true", help="show the preview, write nothing")
     sub.add_argument("--save-profile", type=Path, help="write the mapping used as a profile")
     sub.add_argument(
+        "--skip-rejected",
+        action="store_true",
+        help="leave out the rows with errors and import the rest (default: import nothing)",
+    )
+    sub.add_argument(
         "--date-order",
         choices=("MDY", "DMY", "YMD"),
         help="how to read dates like 1/3/24 (default: from the profile or the file; "
@@ -290,9 +295,15 @@ def cmd_import(args: argparse.Namespace) -> int:
                 preview = importer.prepare(
                     args.file, repo, profile, sheet=args.sheet, date_order=args.date_order
                 )
+                preview.skip_invalid = args.skip_rejected
             else:  # read, check and write in one go (the rows are written as they are read)
                 preview, result = importer.import_file(
-                    args.file, repo, profile, sheet=args.sheet, date_order=args.date_order
+                    args.file,
+                    repo,
+                    profile,
+                    sheet=args.sheet,
+                    date_order=args.date_order,
+                    skip_invalid=args.skip_rejected,
                 )
     except importer.ImportFileError as exc:
         raise UserError(str(exc)) from None
@@ -320,7 +331,7 @@ def cmd_import(args: argparse.Namespace) -> int:
         rejected = preview.count("reject")
         why = (
             f"{rejected} row(s) rejected. Fix them in the file (or map the columns with "
-            "--profile) and run the import again."
+            "--profile) and run the import again, or leave them out with --skip-rejected."
             if rejected
             else next(n.message for n in preview.notices if n.is_error)
         )

@@ -151,6 +151,9 @@ def test_a_late_row_that_blocks_the_import_writes_nothing(tmp_path: Path) -> Non
         assert repo.count("participants") == 0
         assert repo.count("import_batches") == 0
         assert repo.count("audit_log") == 0
+    # Leaving it out (--skip-rejected) imports the other 1,499, the same both ways.
+    (_preview, result), _plain = both_ways(tmp_path / "skip", path, skip_invalid=True)
+    assert result is not None and (result.created, result.skipped) == (1_499, 1)
 
 
 def test_cancel_stops_the_reader_and_writes_nothing(tmp_path: Path, repo: Repository) -> None:

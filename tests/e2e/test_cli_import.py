@@ -90,6 +90,11 @@ def test_rejected_rows_exit_1_and_nothing_is_imported(
     assert "Nothing imported: 1 row(s) rejected" in captured.err
     assert count(empty_vault, "participants") == 0
     assert cli.main(["import", str(path), "--vault", str(empty_vault), "--dry-run"]) == 1
+    capsys.readouterr()
+    # Leaving the rejected row out imports the rest.
+    assert cli.main(["import", str(path), "--vault", str(empty_vault), "--skip-rejected"]) == 0
+    assert "Imported bad.csv: 1 created, 0 updated, 1 skipped" in capsys.readouterr().out
+    assert count(empty_vault, "participants") == 1
 
 
 def test_ambiguous_dates_need_a_date_order(

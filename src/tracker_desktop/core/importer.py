@@ -2664,6 +2664,7 @@ def import_file(
     progress: ProgressCallback | None = None,
     today: date | None = None,
     streamed: bool | None = None,
+    skip_invalid: bool = False,
 ) -> tuple[ImportPreview, ImportResult | None]:
     """:func:`prepare`, then :func:`run_import` unless the preview blocks: the command
     line's import.  Returns the preview and the result (None when nothing was written).
@@ -2675,7 +2676,8 @@ def import_file(
     whole sheet at the end; where the whole sheet says otherwise, or a row blocks the
     import, the transaction is rolled back and the sheet already read is previewed (and
     written) as :func:`prepare` and :func:`run_import` would.  ``streamed``: None = where a
-    child can be forked (:func:`forked_stream.available`)."""
+    child can be forked (:func:`forked_stream.available`).  ``skip_invalid``: leave out the
+    rows with errors instead of refusing the file."""
     from tracker_desktop.core import forked_stream
 
     path = Path(path)
@@ -2684,10 +2686,13 @@ def import_file(
         streamed = forked_stream.available()
     if streamed and path.suffix.lower() in (".xlsx", ".xlsm") and path.exists():
         try:
-            return _streamed_import(path, repo, profile, sheet, date_order, progress, today)
+            return _streamed_import(
+                path, repo, profile, sheet, date_order, progress, today, skip_invalid
+            )
         except forked_stream.ChildStreamError:
             pass  # the child died (rolled back): read in this process instead
     preview = prepare(path, repo, profile, sheet, date_order, progress, today)
+    preview.skip_invalid = skip_invalid
     if preview.blocking:
         return preview, None
     return preview, run_import(repo, preview, progress, today)
@@ -2710,6 +2715,7 @@ def _streamed_import(
     date_order: DateOrder | None,
     progress: ProgressCallback | None,
     today: date,
+    skip_invalid: bool,
 ) -> tuple[ImportPreview, ImportResult | None]:
     from tracker_desktop.core.forked_stream import ForkedStream
 
@@ -2731,6 +2737,7 @@ def _streamed_import(
         mapped = _mapping_for(data, profile, date_order)
         builder = _PreviewBuilder(data, mapped, repo, today, context)
         preview = builder.preview
+        preview.skip_invalid = skip_invalid
         planned = builder.header_row  # rows[planned:] are still to plan
         settled = False
         nothing: ImportResult | None = None
@@ -2786,6 +2793,7 @@ def _streamed_import(
     # The whole sheet settles the mapping or the date order differently: start again from
     # the rows already read, as prepare() would have.
     preview = build_preview(data, _mapping_for(data, profile, date_order), repo, today, progress)
+    preview.skip_invalid = skip_invalid
     if preview.blocking:
         return preview, None
     return preview, run_import(repo, preview, progress, today)
