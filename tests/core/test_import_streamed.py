@@ -215,3 +215,25 @@ def test_forked_stream_passes_items_and_errors_through() -> None:
         got.extend(stream)
     assert got == [0, 1, 2]
     assert not [t for t in threading.enumerate() if t.name == "forked-stream"]
+
+
+def test_rows_after_a_long_run_of_empty_rows_are_reported(tmp_path: Path) -> None:
+    import openpyxl
+
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.append(HEADER)
+    for row in sheet_rows(100):
+        sheet.append(row)
+    for number in range(102, 102 + importer.MAX_BLANK_RUN + 1):  # formatted, but empty
+        sheet.cell(row=number, column=1).number_format = "0.00"
+    for row in sheet_rows(50, start=date(2025, 1, 1)):
+        sheet.append(row)
+    path = tmp_path / "gap.xlsx"
+    workbook.save(path)
+    (preview, result), _plain = both_ways(tmp_path, path)
+    assert result is not None and result.created == 100
+    assert any(
+        n.severity == "warning" and n.message.startswith("Reading stopped at row 10,102")
+        for n in preview.notices
+    ), [n.message for n in preview.notices]

@@ -678,3 +678,13 @@ def test_a_large_import_written_in_batches_keeps_every_row_and_its_audit(
     importer.undo_import(repo, result.batch_id)
     assert repo.count("participants") == 0
     assert repo.count("credentials") == 0
+
+
+def test_a_percent_column_mixing_fractions_and_points_is_a_warning(tmp_path: Path) -> None:
+    rows = [["First name", "Last name", "Program", "Progress"]]
+    rows += [[f"P{i}", "Person", "Pipeline", 0.5] for i in range(20)]
+    rows += [[f"Q{i}", "Person", "Pipeline", 50] for i in range(5)]
+    preview = importer.prepare(write_xlsx(tmp_path / "pct.xlsx", {"T": rows}), None)
+    [notice] = [n for n in preview.notices if "mixes fractions" in n.message]
+    assert notice.severity == "warning" and "D (Progress)" in (notice.column or "")
+    assert "0.5 is read as 0.5%, not 50%" in notice.message

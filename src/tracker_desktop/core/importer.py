@@ -249,6 +249,7 @@ class SheetData:
     delimiter: str | None = None
     dropdowns: dict[int, list[str]] = field(default_factory=dict)  # col -> list choices
     sheet_xml: str | None = None  # an .xlsx: the sheet's part in the package
+    stopped_at: int | None = None  # reading stopped after MAX_BLANK_RUN empty rows here
 
     @property
     def width(self) -> int:
@@ -323,6 +324,27 @@ def _read_xlsx(path: Path, sheet: str | None, progress: ProgressCallback | None)
     return data
 
 
+def _claimed_rows(ws: Any) -> int | None:
+    """The last row the sheet says it uses (its dimension), if it says."""
+    try:
+        return int(ws.max_row) if ws.max_row else None
+    except Exception:  # no dimension in the file: nothing claimed
+        return None
+
+
+def _stop_notice(data: SheetData) -> RowProblem | None:
+    if data.stopped_at is None:
+        return None
+    return RowProblem(
+        None,
+        None,
+        f"Reading stopped at row {data.stopped_at:,} after {MAX_BLANK_RUN:,} empty rows in a "
+        "row (formatting further down?); rows further down, if any, are not imported: move "
+        "them up, or delete the empty rows",
+        "warning",
+    )
+
+
 def _first_sheet_with_data(workbook: Any, names: list[str]) -> str:
     """The first sheet with a row of column names near the top (an empty first sheet, or
     one of instructions, is passed over); the first sheet if none has."""
@@ -378,7 +400,7 @@ def _xlsx_parts(path: Path, sheet: str | None, dropdowns: bool = True) -> Iterat
                     if fmt and fmt != "General" and getattr(cell, "value", None) is not None:
                         formats.setdefault(index, []).append(str(fmt))
             sheet_xml = getattr(ws, "_worksheet_path", None)
-            yield SheetData(
+            head = SheetData(
                 path,
                 sheet,
                 [],
@@ -387,13 +409,16 @@ def _xlsx_parts(path: Path, sheet: str | None, dropdowns: bool = True) -> Iterat
                 dropdowns=_dropdowns(path, sheet_xml) if dropdowns else {},
                 sheet_xml=sheet_xml,
             )
+            yield head
             chunk: list[list[Any]] = []
-            blank_run = 0
-            for values in ws.iter_rows(values_only=True):
+            blank_run = number = 0
+            for number, values in enumerate(ws.iter_rows(values_only=True), start=1):
                 row = _trim(values)
                 chunk.append(row)
                 blank_run = 0 if row else blank_run + 1
                 if blank_run > MAX_BLANK_RUN:  # formatting down to row 1,048,576: no more data
+                    if (_claimed_rows(ws) or 0) > number:
+                        head.stopped_at = number
                     break
                 if len(chunk) == _CHUNK_ROWS:
                     yield chunk
@@ -1190,6 +1215,8 @@ def build_preview(
 ) -> ImportPreview:
     """Parse and check every row; nothing is written."""
     builder = _PreviewBuilder(data, profile, repo, today or date.today())
+    if (stop := _stop_notice(data)) is not None:
+        builder.preview.notices.append(stop)
     header_row = builder.header_row
     data_rows = data.rows[header_row:]
     total = len(data_rows)
@@ -1383,7 +1410,41 @@ def _file_notices(
                     "error",
                 )
             )
+    notices.extend(_mixed_percent_notices(data, columns, header_row))
     return notices, order
+
+
+def _mixed_percent_notices(
+    data: SheetData, columns: list[ColumnMapping], header_row: int
+) -> Iterator[RowProblem]:
+    """A percent column holding both fractions (0.5) and points (50) is read one way only:
+    say so, as for dates whose order a few cells decide."""
+    for column in columns:
+        spec = FIELD_BY_KEY.get(column.target)
+        scale = column.options.get("percent", "auto")
+        if spec is None or spec.kind != "percent" or scale == "auto":
+            continue
+        index = column.index
+        numbers = [
+            float(row[index])
+            for row in data.rows[header_row:]
+            if index < len(row) and type(row[index]) in (int, float)
+        ]
+        fraction = next((n for n in numbers if 0 < n < 1), None)
+        points = next((n for n in numbers if n > 1), None)
+        if fraction is None or points is None:
+            continue
+        if scale == "points":
+            reading = f"{fraction:g} is read as {fraction:g}%, not {fraction * 100:g}%"
+        else:
+            reading = f"{points:g} is read as {points * 100:g}%, not {points:g}%"
+        yield RowProblem(
+            None,
+            column.display,
+            f"The column mixes fractions (e.g. {fraction:g}) and percentages (e.g. "
+            f"{points:g}): {reading}. Check those cells, or write them as 50%",
+            "warning",
+        )
 
 
 def _check_mapping(columns: list[ColumnMapping], notices: list[RowProblem]) -> None:
@@ -2775,6 +2836,9 @@ def _streamed_import(
                         rows.extend(item)
                         plan_and_write()
                 _drop_trailing_blanks(rows)
+                data.stopped_at = verdict.stopped_at
+                if (stop := _stop_notice(data)) is not None:
+                    preview.notices.append(stop)
                 settled = verdict.settled
                 if not settled or blocked:
                     raise _Unsettled()
@@ -2805,6 +2869,7 @@ class _Verdict:
     date order as the first rows did?"""
 
     settled: bool
+    stopped_at: int | None = None  # see SheetData.stopped_at
 
 
 def _settled(
@@ -2833,4 +2898,4 @@ def _xlsx_parts_settled(
     if first is None:  # a short sheet: settled on all of it, as it came
         first = _settled(data, profile, date_order)
     _drop_trailing_blanks(data.rows)
-    yield _Verdict(_settled(data, profile, date_order) == first)
+    yield _Verdict(_settled(data, profile, date_order) == first, data.stopped_at)
