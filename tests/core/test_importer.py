@@ -376,6 +376,20 @@ def test_a_profile_follows_columns_by_header_when_they_move(tmp_path: Path) -> N
     assert [c.target for c in applied.columns] == ["program", "first_name", "last_name"]
 
 
+def test_a_profile_follows_the_header_row_when_a_group_header_is_deleted(
+    tmp_path: Path,
+) -> None:
+    profile = importer.suggest_profile(importer.read_table(SAMPLE_TRACKER))
+    assert profile.header_row == 2  # under the sample's group-header row
+    workbook = openpyxl.load_workbook(SAMPLE_TRACKER)
+    workbook.active.delete_rows(1)  # someone deletes the group-header row
+    moved = tmp_path / "no-group-header.xlsx"
+    workbook.save(moved)
+    preview = importer.prepare(moved, None, profile)
+    assert preview.profile.header_row == 1
+    assert preview.counts["create"] == 4
+
+
 def test_bad_profiles_are_refused_with_a_message(tmp_path: Path) -> None:
     path = tmp_path / "p.json"
     path.write_text('{"columns": [{"column": "A", "target": "shoe_size"}]}')
@@ -456,6 +470,21 @@ def test_duplicates_within_the_sheet_and_against_the_tracker(
     assert repo.count("participants") == 4
     names = sorted(p["first_name"] for p in repo.rows("participants"))
     assert names == ["Ana", "Ben", "Ben", "Cy"]
+
+
+def test_a_merge_keeps_the_trackers_spelling_of_the_name(tmp_path: Path, repo: Repository) -> None:
+    pid = add_participant(repo, "Ana", "Reyes", enrolled_on=date(2024, 1, 3))
+    path = write_csv(
+        tmp_path / "lower.csv",
+        "First name,Last name,Program,Date of enrollment,Date of birth\n"
+        "ana ,REYES,Pipeline,2024-01-03,1990-05-05\n",
+    )
+    preview = importer.prepare(path, repo)
+    assert preview.counts["update"] == 1
+    importer.run_import(repo, preview, today=TODAY)
+    person = repo.get("participants", pid)
+    assert (person["first_name"], person["last_name"]) == ("Ana", "Reyes")
+    assert person["date_of_birth"] == date(1990, 5, 5)  # what the row adds is merged
 
 
 def test_merge_within_the_sheet_adds_to_the_earlier_row(tmp_path: Path, repo: Repository) -> None:

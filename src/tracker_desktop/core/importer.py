@@ -895,8 +895,23 @@ def _looks_decimal_comma(data: SheetData, header_row: int) -> bool:
 def apply_profile(data: SheetData, profile: ImportProfile) -> ImportProfile:
     """``profile`` matched to this sheet's columns: by header text first, then by letter.
 
-    Columns the profile does not mention get a fresh suggestion."""
+    Columns the profile does not mention get a fresh suggestion.  The header row too
+    follows the headers: when the profile's row no longer holds them (a group-header row
+    above it was deleted, or added) the row that does is used."""
     header_row = profile.header_row or detect_header_row(data)
+    saved_headers = {_norm(c.header) for c in profile.columns if c.header}
+    if profile.header_row and saved_headers:
+
+        def matches(number: int) -> int:
+            row = data.rows[number - 1] if 0 < number <= len(data.rows) else []
+            return len(saved_headers & {_norm(_header_text(v)) for v in row if v is not None})
+
+        try:
+            detected = detect_header_row(data)
+        except ImportFileError:
+            detected = header_row
+        if matches(detected) > matches(header_row):
+            header_row = detected
     suggested = suggest_profile(data, header_row)
     headers = {_norm(c.header): c for c in suggested.columns if c.header}
     by_index = {c.index: c for c in suggested.columns}
@@ -2368,10 +2383,15 @@ def _merge(tx: Writer, pid: int, plan: RowPlan) -> None:
         for k in _PROFILE_KEYS
         if k in plan.values and k != "participant_code" and plan.values[k] is not None
     }
+    p = schema.participants
+    current = tx.conn.execute(select(p.c.first_name, p.c.last_name).where(p.c.id == pid)).one()
+    for key, theirs in (("first_name", current.first_name), ("last_name", current.last_name)):
+        if key in values and _name_key(values[key]) == _name_key(theirs):
+            del values[key]  # "ana RIVERA" matched Ana Rivera: keep the tracker's spelling
     if values:
-        changed = tx.update(schema.participants, pid, values)
+        changed = tx.update(p, pid, values)
         if changed:
-            tx.update(schema.participants, pid, {"updated_at": tx.at})
+            tx.update(p, pid, {"updated_at": tx.at})
 
 
 def _existing(tx: Writer | None, table: str, pid: int) -> list[dict[str, Any]]:
