@@ -317,7 +317,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     try:
         _print_import_report(preview)
     except (BrokenPipeError, KeyboardInterrupt):
-        if result is None:
+        if result is None or not result.batch_id:  # nothing was saved: say it as usual
             raise
         _quiet_stdout()
         print(f"(report cut short; import #{result.batch_id} was saved)", file=sys.stderr)
