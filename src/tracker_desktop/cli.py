@@ -26,7 +26,18 @@ EXIT_USER_ERROR = 1
 EXIT_WRONG_PASSWORD = 2
 PASSWORD_ENV = "TRACKER_PASSWORD"
 STAFF_ENV = "TRACKER_STAFF"
-SUBCOMMANDS = ("create", "demo", "import", "export", "metrics", "backup", "check", "self-test")
+SUBCOMMANDS = (
+    "create",
+    "demo",
+    "import",
+    "imports",
+    "undo-import",
+    "export",
+    "metrics",
+    "backup",
+    "check",
+    "self-test",
+)
 PAPER_SIZES = ("A4", "Letter")
 GUI_HELP = """\
 with no command, the window opens:
@@ -148,6 +159,18 @@ def build_parser() -> argparse.ArgumentParser:
         choices=("MDY", "DMY", "YMD"),
         help="how to read dates like 1/3/24 (default: from the profile or the file; "
         "ambiguous files must say)",
+    )
+
+    sub = commands.add_parser("imports", help="list the past imports (newest first)")
+    vault_arg(sub)
+
+    sub = commands.add_parser("undo-import", help="take an import batch back out")
+    sub.add_argument("batch", type=int, help="the import's number (see: imports)")
+    vault_arg(sub)
+    sub.add_argument(
+        "--force",
+        action="store_true",
+        help="undo even though some of its participants were edited after the import",
     )
 
     sub = commands.add_parser("export", help="export the funder workbook, CSV or PDF report")
@@ -340,6 +363,47 @@ def cmd_import(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_imports(args: argparse.Namespace) -> int:
+    from tracker_desktop.core import importer
+    from tracker_desktop.core.repository import Repository
+    from tracker_desktop.core.vault import Vault
+
+    with Vault.unlock(args.vault, read_password()) as vault:
+        batches = importer.list_batches(Repository(vault, staff_name()))
+    if not batches:
+        print("No imports yet.")
+    for batch in batches:
+        state = "" if batch.can_undo else "  (undone)"
+        print(
+            f"#{batch.id}  {batch.imported_at:%Y-%m-%d %H:%M}  {batch.source_name}: "
+            f"{batch.created} created, {batch.updated} updated, by {batch.staff or '-'}{state}"
+        )
+    return EXIT_OK
+
+
+def cmd_undo_import(args: argparse.Namespace) -> int:
+    from tracker_desktop.core import importer
+    from tracker_desktop.core.repository import Repository
+    from tracker_desktop.core.vault import Vault
+
+    with Vault.unlock(args.vault, read_password()) as vault:
+        repo = Repository(vault, staff_name())
+        try:
+            batch = importer.get_batch(repo, args.batch)
+            edited = importer.edited_since_import(repo, args.batch) if batch.can_undo else 0
+            if edited and not args.force:
+                raise UserError(
+                    f"{edited} participant(s) of import #{args.batch} were edited after the "
+                    "import; undoing it deletes those edits too. Run again with --force to "
+                    "undo anyway."
+                )
+            importer.undo_import(repo, args.batch)
+        except importer.ImportFileError as exc:
+            raise UserError(str(exc)) from None
+    print(f"Undone: {batch.undo_label[len('Undo ') :]} (import #{batch.id})")
+    return EXIT_OK
+
+
 def _print_import_report(preview: ImportPreview) -> None:
     """The preview's summary, then its notes and problems: errors first, and a message
     repeated on many rows once, with the rows it is on."""
@@ -500,6 +564,8 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "backup": cmd_backup,
     "self-test": cmd_self_test,
     "import": cmd_import,
+    "imports": cmd_imports,
+    "undo-import": cmd_undo_import,
     "export": cmd_export,
     "metrics": cmd_metrics,
 }

@@ -204,3 +204,29 @@ def test_a_file_of_headers_only_writes_no_batch(
     assert cli.main(["import", str(path), "--vault", str(empty_vault)]) == 0
     assert "Nothing to import from headers.csv" in capsys.readouterr().out
     assert count(empty_vault, "import_batches") == 0
+
+
+def test_list_and_undo_imports_on_the_command_line(
+    empty_vault: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert cli.main(["import", str(SAMPLE_TRACKER), "--vault", str(empty_vault)]) == 0
+    assert "undo-import 1" in capsys.readouterr().out
+    assert cli.main(["imports", "--vault", str(empty_vault)]) == 0
+    assert "#1  " in (listed := capsys.readouterr().out)
+    assert "sample_tracker.xlsx: 4 created, 0 updated" in listed and "(undone)" not in listed
+    with Vault.open(empty_vault, PASSWORD) as opened:  # someone edits an imported record
+        repo = Repository(opened, "Staff")
+        pid = repo.rows("participants")[0]["id"]
+        repo.update("participants", pid, {"phone": "555-0100"})
+    assert cli.main(["undo-import", "1", "--vault", str(empty_vault)]) == 1
+    assert "1 participant(s) of import #1 were edited" in capsys.readouterr().err
+    assert count(empty_vault, "participants") == 4
+    assert cli.main(["undo-import", "1", "--vault", str(empty_vault), "--force"]) == 0
+    assert "Undone: import of sample_tracker.xlsx, 4 participants" in capsys.readouterr().out
+    assert count(empty_vault, "participants") == 0
+    assert cli.main(["imports", "--vault", str(empty_vault)]) == 0
+    assert "(undone)" in capsys.readouterr().out
+    assert cli.main(["undo-import", "1", "--vault", str(empty_vault)]) == 1
+    assert "already undone" in capsys.readouterr().err
+    assert cli.main(["undo-import", "9", "--vault", str(empty_vault)]) == 1
+    assert "There is no import #9" in capsys.readouterr().err

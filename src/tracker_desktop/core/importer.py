@@ -1978,7 +1978,8 @@ class ImportResult:
             )
         return (
             f"Imported {self.source_name}: {self.created} created, {self.updated} updated, "
-            f"{self.skipped} skipped (import #{self.batch_id}; undo with the Import screen)"
+            f"{self.skipped} skipped (import #{self.batch_id}; undo it on the Import screen or "
+            f"with tracker-desktop undo-import {self.batch_id})"
         )
 
 
