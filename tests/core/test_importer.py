@@ -569,6 +569,14 @@ def test_two_imports_checked_at_once_cannot_both_write(repo: Repository, tmp_pat
     assert repo.count("participants") == 1 and repo.count("import_batches") == 1
     again = importer.prepare(path, repo)  # checked again: Ana is now a duplicate to merge
     assert again.counts["update"] == 1
+    # A phone number saved meanwhile changes nothing the check looked at; a name does.
+    pid = repo.rows("participants")[0]["id"]
+    repo.update("participants", pid, {"phone": "555-0100"})
+    importer.run_import(repo, again, today=TODAY)
+    stale = importer.prepare(path, repo)
+    repo.update("participants", pid, {"first_name": "Anna"})
+    with pytest.raises(ImportFileError, match="changed after the file was checked"):
+        importer.run_import(repo, stale)
 
 
 def test_a_failure_mid_batch_writes_nothing(repo: Repository, tmp_path: Path) -> None:

@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from tracker_desktop.core.repository import Repository
+from tracker_desktop.core.repository import Repository, audit_high_water, changes_since
 
 _LIVE = "participant_id IN (SELECT id FROM participants WHERE archived_at IS NULL)"
 
@@ -405,10 +405,6 @@ def _read_frame(raw: Any, name: str, as_of: date, details: bool) -> pd.DataFrame
     return frame
 
 
-def _audit_high_water(raw: Any) -> int:
-    return int(raw.execute("SELECT coalesce(max(id), 0) FROM audit_log").fetchone()[0])
-
-
 def _assemble(
     raw: Any, frames: dict[str, pd.DataFrame], as_of: date, details: bool, audit_id: int
 ) -> Dataset:
@@ -471,7 +467,7 @@ def _assemble(
 
 
 def _load_all(raw: Any, as_of: date, details: bool) -> Dataset:
-    audit_id = _audit_high_water(raw)
+    audit_id = audit_high_water(raw)
     names = [*_ROW_TABLES, *_COLUMN_TABLES, "assessment_totals"]
     frames = {name: _read_frame(raw, name, as_of, details) for name in names}
     return _assemble(raw, frames, as_of, details, audit_id)
@@ -494,12 +490,8 @@ def load_dataset(repo: Repository, as_of: date | None = None, *, details: bool =
 def changed_frames(raw: Any, since_audit_id: int) -> set[str] | None:
     """The frames that saved changes since ``since_audit_id`` touch, from the audit log;
     None when a change cannot be pinned to tables (bulk work, settings, option lists...)."""
-    rows = raw.execute(
-        "SELECT DISTINCT table_name, action, field FROM audit_log WHERE id > ?",
-        (since_audit_id,),
-    ).fetchall()
     frames: set[str] = set()
-    for table, action, field_name in rows:
+    for table, action, field_name in changes_since(raw, since_audit_id):
         if table in _UNREAD_TABLES:
             continue
         if table in ("settings", "metric_targets"):
@@ -520,7 +512,7 @@ def refresh_dataset(repo: Repository, dataset: Dataset, as_of: date | None = Non
     with repo.reading() as conn:
         raw = conn.connection.dbapi_connection
         assert raw is not None
-        audit_id = _audit_high_water(raw)
+        audit_id = audit_high_water(raw)
         if audit_id == dataset.audit_id and as_of == dataset.as_of:
             return dataset
         changed = changed_frames(raw, dataset.audit_id)

@@ -41,7 +41,12 @@ from sqlalchemy import Connection, Date, Select, bindparam, func, insert, select
 from tracker_desktop.core import parsing, schema, validation
 from tracker_desktop.core.parsing import DateOrder, Parsed, ParseError
 from tracker_desktop.core.participants import PROFILE_FIELDS
-from tracker_desktop.core.repository import Repository, Writer
+from tracker_desktop.core.repository import (
+    Repository,
+    Writer,
+    audit_high_water,
+    changes_since,
+)
 
 if TYPE_CHECKING:
     from tracker_desktop.core.insert_thread import InsertThread
@@ -1032,7 +1037,7 @@ class ImportPreview:
     new_custom_fields: dict[str, str] = field(default_factory=dict)  # label -> type
     skip_invalid: bool = False
     measure_names: dict[str, str] = field(default_factory=dict)
-    tracker_stamp: tuple[Any, ...] | None = None  # see _tracker_stamp
+    audit_id: int | None = None  # the tracker as checked (see _changed_since_preview)
 
     @property
     def source_name(self) -> str:
@@ -1107,7 +1112,7 @@ class _Context:
         self.custom: dict[str, tuple[int, str]] = {}  # label lower -> (id, type)
         self.by_name: dict[tuple[str, str], list[tuple[int, str, date | None, set[date]]]] = {}
         self.codes: dict[str, tuple[int, tuple[str, str]]] = {}  # code -> (id, name key)
-        self.stamp: tuple[Any, ...] | None = None  # what the preview was checked against
+        self.audit_id: int | None = None  # the newest change the preview was checked against
         self.settings: dict[str, Any] = {}
         self._matches: dict[tuple[str, str], Parsed[str]] = {}
         self._checks: dict[str, Any] | None = None
@@ -1170,7 +1175,7 @@ class _Context:
                 )
             for setting_key in ("wage_ceiling", "gpa_scale"):
                 self.settings[setting_key] = Writer(conn, None).setting(setting_key)
-            self.stamp = _tracker_stamp(conn)
+            self.audit_id = audit_high_water(conn.connection.dbapi_connection)
 
     @property
     def checks(self) -> dict[str, Any]:
@@ -1195,16 +1200,30 @@ class _Context:
         return found
 
 
-def _tracker_stamp(conn: Connection) -> tuple[Any, ...]:
-    """What a preview's duplicates, codes and new list values were checked against: the
-    highest id and the count of the tables they come from.  The write (in its BEGIN
-    IMMEDIATE transaction, so nobody else writes meanwhile) refuses when it has moved: two
-    imports started together would otherwise both create the same people."""
-    parts = [
-        f"SELECT max(id), count(*) FROM {name}"
-        for name in ("participants", "enrollments", "option_items", "custom_fields")
-    ]
-    return tuple(tuple(conn.exec_driver_sql(statement).one()) for statement in parts)
+# What a preview's duplicates, codes and new list values are checked against: a table's
+# rows coming or going, or these fields changing (None: any field).
+_PREVIEW_INPUTS: dict[str, frozenset[str] | None] = {
+    "participants": frozenset(
+        {"first_name", "last_name", "date_of_birth", "participant_code", "archived_at"}
+    ),
+    "enrollments": frozenset({"enrolled_on"}),
+    "option_items": None,
+    "custom_fields": None,
+}
+
+
+def _changed_since_preview(conn: Connection, audit_id: int) -> bool:
+    """True when something the preview was checked against was saved after audit row
+    ``audit_id``.  The write asks in its BEGIN IMMEDIATE transaction (nobody else writes
+    meanwhile): two imports started together would otherwise both create the same people."""
+    raw = conn.connection.dbapi_connection
+    for table, action, field_name in changes_since(raw, audit_id):
+        if table not in _PREVIEW_INPUTS:
+            continue
+        fields = _PREVIEW_INPUTS[table]
+        if action != "update" or fields is None or field_name is None or field_name in fields:
+            return True
+    return False
 
 
 def _default_measures() -> Iterable[tuple[Any, ...]]:
@@ -1275,7 +1294,7 @@ class _PreviewBuilder:
             empty_rows=0,
             date_order=order,
             measure_names={k: v[0] for k, v in context.measures.items()},
-            tracker_stamp=context.stamp,
+            audit_id=context.audit_id,
         )
         self.seen: dict[tuple[str, str], list[RowPlan]] = {}
         self.codes_seen: dict[str, RowPlan] = {}
@@ -2210,10 +2229,10 @@ class _BatchWriter:
         self.tx = tx
         self.preview = preview
         self.today = today
-        if preview.tracker_stamp is not None and _tracker_stamp(tx.conn) != preview.tracker_stamp:
+        if preview.audit_id is not None and _changed_since_preview(tx.conn, preview.audit_id):
             raise ImportFileError(
                 "The tracker changed after the file was checked (another import, or someone "
-                "adding people, enrollments or list values): nothing was imported. Check the "
+                "saving names, enrollments or list values): nothing was imported. Check the "
                 "file again, then import."
             )
         self.batch_id = batch_id = int(

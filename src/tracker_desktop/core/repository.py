@@ -44,6 +44,23 @@ def _now() -> datetime:
     return datetime.now().replace(microsecond=0)
 
 
+# Every saved change writes an audit row, so the audit log is the tracker's change feed: a
+# reader remembers the newest row it saw and later asks what was saved since (the
+# dashboard's snapshot refresh, an import checking its preview is still current).
+def audit_high_water(raw: Any) -> int:
+    """The newest audit row's id (0 for none), on a DB-API connection."""
+    return int(raw.execute("SELECT coalesce(max(id), 0) FROM audit_log").fetchone()[0])
+
+
+def changes_since(raw: Any, audit_id: int) -> list[tuple[str, str, str | None]]:
+    """Each (table, action, field) saved after audit row ``audit_id``, once."""
+    return list(
+        raw.execute(
+            "SELECT DISTINCT table_name, action, field FROM audit_log WHERE id > ?", (audit_id,)
+        ).fetchall()
+    )
+
+
 class RecordNotFoundError(LookupError):
     pass
 
