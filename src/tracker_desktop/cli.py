@@ -330,9 +330,6 @@ def cmd_import(args: argparse.Namespace) -> int:
                 )
     except importer.ImportFileError as exc:
         raise UserError(str(exc)) from None
-    except _integrity_errors() as exc:
-        reason = getattr(exc, "orig", None) or exc
-        raise UserError(f"the rows could not be saved ({reason}); nothing was imported.") from None
     if args.save_profile:
         preview.profile.save(args.save_profile)
     if result is not None:  # saved: say so first, whatever happens to the rest of the report
@@ -472,15 +469,6 @@ def _quiet_stdout() -> None:
         pass
 
 
-def _integrity_errors() -> tuple[type[BaseException], ...]:
-    # A constraint the preview did not foresee: not a damaged file (main() says that of
-    # other database errors).
-    import sqlcipher3
-    from sqlalchemy.exc import IntegrityError
-
-    return (IntegrityError, sqlcipher3.IntegrityError)
-
-
 def cmd_metrics(args: argparse.Namespace) -> int:
     import json
 
@@ -574,6 +562,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
 def run_command(args: argparse.Namespace) -> int:
     import sqlcipher3
     from sqlalchemy.exc import DatabaseError as SQLAlchemyDatabaseError
+    from sqlalchemy.exc import IntegrityError as SQLAlchemyIntegrityError
 
     from tracker_desktop.core.hardening import disable_core_dumps
     from tracker_desktop.core.vault import (
@@ -587,6 +576,12 @@ def run_command(args: argparse.Namespace) -> int:
     disable_core_dumps()  # the commands decrypt records too: no core file on a crash
     try:
         return COMMANDS[args.command](args)
+    except (sqlcipher3.IntegrityError, SQLAlchemyIntegrityError) as exc:
+        # A rule of the file refused a write (a UNIQUE code, a foreign key): the file is
+        # fine and the transaction was rolled back.
+        reason = getattr(exc, "orig", None) or exc
+        print(f"error: could not be saved ({reason}). Nothing was changed.", file=sys.stderr)
+        return EXIT_USER_ERROR
     except (sqlcipher3.DatabaseError, SQLAlchemyDatabaseError) as exc:
         # The header opened but a page further in fails its check (or is unreadable).
         reason = getattr(exc, "orig", None) or exc

@@ -230,3 +230,24 @@ def test_list_and_undo_imports_on_the_command_line(
     assert "already undone" in capsys.readouterr().err
     assert cli.main(["undo-import", "9", "--vault", str(empty_vault)]) == 1
     assert "There is no import #9" in capsys.readouterr().err
+
+
+def test_a_write_the_file_refuses_is_not_called_damage(
+    empty_vault: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with Vault.open(empty_vault, PASSWORD) as opened, opened.write() as conn:
+        conn.exec_driver_sql(  # a rule of the file refuses one row, as a constraint would
+            "CREATE TRIGGER refuse_ben BEFORE INSERT ON participants WHEN NEW.first_name = 'Ben' "
+            "BEGIN SELECT RAISE(ABORT, 'refused by a rule'); END"
+        )
+    path = tmp_path / "people.csv"
+    path.write_text(
+        "First name,Last name,Program,Date of enrollment\n"
+        "Ana,Reyes,Pipeline,2024-01-03\nBen,Ode,Pipeline,2024-01-03\n",
+        encoding="utf-8",
+    )
+    assert cli.main(["import", str(path), "--vault", str(empty_vault)]) == 1
+    err = capsys.readouterr().err
+    assert "could not be saved (refused by a rule). Nothing was changed." in err
+    assert "damaged" not in err
+    assert count(empty_vault, "participants") == 0
