@@ -2256,12 +2256,13 @@ class _BatchWriter:
             r.key: r.id
             for r in tx.conn.execute(select(schema.measures.c.key, schema.measures.c.id))
         }
-        self.inserts = InsertThread(tx.conn.connection.dbapi_connection)
-        self.bulk = _Bulk(tx, self.inserts)
         self.prefix = str(tx.setting("participant_code_prefix", "P-"))
         self.next_code = int(tx.next_participant_code()[len(self.prefix) :])
         self.row_to_pid: dict[int, int] = {}
         self.created = self.updated = self.skipped = 0
+        # Last: nothing above may fail with the thread started (__exit__ would not run).
+        self.inserts = InsertThread(tx.conn.connection.dbapi_connection)
+        self.bulk = _Bulk(tx, self.inserts)
 
     def write(self, plans: Iterable[RowPlan]) -> None:
         """Write ``plans`` (rows to skip are counted, never written)."""

@@ -17,7 +17,6 @@ import itertools
 import queue
 import threading
 from collections.abc import Sequence
-from types import TracebackType
 from typing import Any
 
 # Rows per statement: long enough for the GIL to be of use elsewhere, short enough that
@@ -85,14 +84,3 @@ class InsertThread:
                 self._cursor.execute(statement, values)
             except BaseException as exc:  # raised again in the caller's thread by wait()
                 self._failure = exc
-
-    def __enter__(self) -> InsertThread:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.close()
