@@ -1111,7 +1111,8 @@ class _Context:
         }
         self.custom: dict[str, tuple[int, str]] = {}  # label lower -> (id, type)
         self.by_name: dict[tuple[str, str], list[tuple[int, str, date | None, set[date]]]] = {}
-        self.codes: dict[str, tuple[int, tuple[str, str]]] = {}  # code -> (id, name key)
+        # participant code -> (id, name key, the name as the tracker spells it)
+        self.codes: dict[str, tuple[int, tuple[str, str], str]] = {}
         self.audit_id: int | None = None  # the newest change the preview was checked against
         self.settings: dict[str, Any] = {}
         self._matches: dict[tuple[str, str], Parsed[str]] = {}
@@ -1162,7 +1163,8 @@ class _Context:
                 )
             ):
                 name = (_name_key(person.first_name), _name_key(person.last_name))
-                self.codes[person.participant_code] = (person.id, name)
+                spelled = f"{person.first_name or ''} {person.last_name or ''}".strip()
+                self.codes[person.participant_code] = (person.id, name, spelled)
                 if person.archived_at is not None:
                     continue
                 self.by_name.setdefault(name, []).append(
@@ -1297,7 +1299,7 @@ class _PreviewBuilder:
             audit_id=context.audit_id,
         )
         self.seen: dict[tuple[str, str], list[RowPlan]] = {}
-        self.codes_seen: dict[str, RowPlan] = {}
+        self.codes_seen: dict[str, tuple[RowPlan, tuple[str, str]]] = {}  # code -> row, key
         self.code_column = next(
             (r.display for r in self.readers if r.target == "participant_code"), None
         )
@@ -1337,23 +1339,21 @@ class _PreviewBuilder:
         (same name) is a duplicate to merge; another name is an error on this row.  False
         for the error."""
         owner = self.context.codes.get(code)
-        earlier = self.codes_seen.get(code)
-        if earlier is None:
-            self.codes_seen[code] = plan
+        earlier = self.codes_seen.setdefault(code, (plan, key))
         if owner is not None:
-            pid, their_key = owner
+            pid, their_key, their_name = owner
             if their_key == key:
                 plan.duplicate = Duplicate(pid, None, plan.name, f"participant code {code}", code)
                 return True
-            message = f"belongs to {' '.join(their_key).title()} in the tracker"
-        elif earlier is not None:
-            if (
-                _name_key(earlier.values.get("first_name")) == key[0]
-                and _name_key(earlier.values.get("last_name")) == key[1]
-            ):
-                plan.duplicate = Duplicate(None, earlier.row, plan.name, f"participant code {code}")
+            message = f"belongs to {their_name} in the tracker"
+        elif earlier[0] is not plan:
+            earlier_plan, earlier_key = earlier
+            if earlier_key == key:
+                plan.duplicate = Duplicate(
+                    None, earlier_plan.row, plan.name, f"participant code {code}"
+                )
                 return True
-            message = f"is already on row {earlier.row} ({earlier.name})"
+            message = f"is already on row {earlier_plan.row} ({earlier_plan.name})"
         else:
             return True
         plan.problems.append(
@@ -2794,6 +2794,17 @@ def import_file(
         except forked_stream.ChildStreamError:
             pass  # the child died (rolled back): read in this process instead
     preview = prepare(path, repo, profile, sheet, date_order, progress, today)
+    return _write_unless_blocked(repo, preview, skip_invalid, progress, today)
+
+
+def _write_unless_blocked(
+    repo: Repository,
+    preview: ImportPreview,
+    skip_invalid: bool,
+    progress: ProgressCallback | None,
+    today: date,
+) -> tuple[ImportPreview, ImportResult | None]:
+    """The step-by-step end of :func:`import_file`: write the preview unless it blocks."""
     preview.skip_invalid = skip_invalid
     if preview.blocking:
         return preview, None
@@ -2898,10 +2909,7 @@ def _streamed_import(
     # The whole sheet settles the mapping or the date order differently: start again from
     # the rows already read, as prepare() would have.
     preview = build_preview(data, _mapping_for(data, profile, date_order), repo, today, progress)
-    preview.skip_invalid = skip_invalid
-    if preview.blocking:
-        return preview, None
-    return preview, run_import(repo, preview, progress, today)
+    return _write_unless_blocked(repo, preview, skip_invalid, progress, today)
 
 
 @dataclass(frozen=True)
