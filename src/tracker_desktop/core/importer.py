@@ -350,7 +350,7 @@ def _stop_notice(data: SheetData) -> RowProblem | None:
     )
 
 
-def _first_sheet_with_data(workbook: Any, names: list[str]) -> str:
+def _first_sheet_with_data(path: Path, workbook: Any, names: list[str]) -> str:
     """The first sheet with a row of column names near the top (an empty first sheet, or
     one of instructions, is passed over); the first sheet if none has."""
     if len(names) > 1:
@@ -359,7 +359,7 @@ def _first_sheet_with_data(workbook: Any, names: list[str]) -> str:
                 ws = workbook[name]
                 top = ws.iter_rows(max_row=HEADER_SEARCH_ROWS, values_only=True)
                 head = [_trim(r) for r in top]
-                header_row = detect_header_row(SheetData(Path(name), name, head))
+                header_row = detect_header_row(SheetData(path, name, head))
                 if any(head[header_row:]):  # column names, and something under them
                     return name
             except Exception:  # no header, or a sheet that does not read: try the next
@@ -391,7 +391,7 @@ def _xlsx_parts(path: Path, sheet: str | None, dropdowns: bool = True) -> Iterat
         if not names:
             raise ImportFileError(f"{path.name} has no sheets")
         if sheet is None:
-            sheet = _first_sheet_with_data(workbook, names)
+            sheet = _first_sheet_with_data(path, workbook, names)
         elif sheet not in names:
             raise ImportFileError(
                 f"{path.name} has no sheet called {sheet!r} (sheets: {', '.join(names)})"
