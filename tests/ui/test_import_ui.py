@@ -290,3 +290,18 @@ def test_sheet_choice_header_row_and_a_saved_profile(
     qtbot.mouseClick(later.import_button, Qt.MouseButton.LeftButton)
     [person] = repo.rows("participants")
     assert (person["first_name"], person["last_name"]) == ("Ana", "Reyes")
+
+
+def test_a_sheet_of_column_names_only_says_there_is_nothing_to_import(
+    qtbot: QtBot, repo: Repository, synchronous_tasks: None, tmp_path: Path
+) -> None:
+    path = tmp_path / "headers.csv"
+    path.write_text("First name,Last name,Program\n", encoding="utf-8")
+    page = _page(qtbot, repo)
+    _open(qtbot, page, path)
+    qtbot.mouseClick(page.to_mapping_button, Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(page.to_preview_button, Qt.MouseButton.LeftButton)
+    assert "nothing to import</b> (no rows under the column names)" in page.preview_summary.text()
+    assert page.found_label.text() == "<b>Nothing to report</b>."
+    assert not page.import_button.isEnabled()
+    assert repo.count("import_batches") == 0

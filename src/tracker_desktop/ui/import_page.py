@@ -523,7 +523,8 @@ class ImportPage(Page):
         dup_layout.addWidget(self.duplicates_table)
         layout.addWidget(self.duplicates_box)
 
-        layout.addWidget(QLabel("<b>What was found</b>"))
+        self.found_label = QLabel()
+        layout.addWidget(self.found_label)
         self.problems_table = _table(["Row", "Column", "", "Message"], "Problems")
         layout.addWidget(self.problems_table, 1)
         self.skip_invalid_check = QCheckBox("Leave out the rows that must be fixed")
@@ -567,6 +568,12 @@ class ImportPage(Page):
         self.skip_invalid_check.setChecked(preview.skip_invalid)
         self.skip_invalid_check.blockSignals(False)
         problems = preview.problems()
+        self.found_label.setText(
+            "<b>What was found</b>"
+            if problems
+            else "<b>Nothing to report</b>"
+            + (": every row reads cleanly." if preview.rows else ".")
+        )
         self.problems_table.setRowCount(len(problems))
         for r, problem in enumerate(problems):
             color = QBrush(QColor(SEVERITY_COLORS[problem.severity]))
@@ -634,6 +641,9 @@ class ImportPage(Page):
                 f"<span style='color:#b3261e'><b>{counts['reject']}</b> "
                 f"row{'s' if counts['reject'] != 1 else ''} must be fixed</span>"
             )
+        elif not counts["create"] and not counts["update"]:
+            why = "every row is skipped" if preview.rows else "no rows under the column names"
+            parts.append(f"<b>nothing to import</b> ({why})")
         where = preview.source_name + (f", sheet “{preview.sheet}”" if preview.sheet else "")
         extra = []
         if preview.empty_rows:
